@@ -1,0 +1,181 @@
+package dev.portcullis;
+
+import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.User;
+import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.CommandLine;
+import dev.portcullis.config.Config;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.config.Help;
+import dev.portcullis.server.Portcullis;
+import java.io.BufferedReader;
+import java.io.Console;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command line: {@code serve} (the default), {@code hash-password} and {@code add-user}. Only the ready
+ * line goes to stdout when serving, so scripts can wait for it; everything for humans goes to stderr.
+ */
+public final class Main {
+    /** Process exit codes. */
+    public enum Exit {
+        OK(0), FAILURE(1), USAGE(2);
+
+        private final int code;
+
+        Exit(int code) {
+            this.code = code;
+        }
+
+        public int code() {
+            return code;
+        }
+    }
+
+    /** bcrypt only reads this many bytes of a password. */
+    private static final int BCRYPT_MAX_PASSWORD_BYTES = 72;
+
+    private final Map<String, String> env;
+    private final InputStream in;
+    private final Console console;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    public Main(Map<String, String> env, InputStream in, Console console, PrintStream out, PrintStream err) {
+        this.env = env;
+        this.in = in;
+        this.console = console;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        Exit exit = new Main(System.getenv(), System.in, System.console(), System.out, System.err).run(args);
+        System.exit(exit.code());
+    }
+
+    /** Runs one command to completion; for {@code serve}, until the process is asked to stop. */
+    public Exit run(String... args) {
+        CommandLine cli;
+        Config config;
+        try {
+            cli = CommandLine.parse(args);
+            if (cli.help()) {
+                out.print(Help.text());
+                return Exit.OK;
+            }
+            config = new ConfigLoader(env).load(cli.flags());
+        } catch (IllegalArgumentException e) {
+            err.println("portcullis: " + e.getMessage());
+            err.println("Run with --help for the list of options.");
+            return Exit.USAGE;
+        }
+        configureLogging(config.logLevel());
+        try {
+            return switch (cli.command()) {
+                case "hash-password" -> hashPassword(cli, config);
+                case "add-user" -> addUser(cli, config);
+                default -> serve(cli, config);
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("portcullis: " + e.getMessage());
+            return Exit.USAGE;
+        } catch (IOException e) {
+            err.println("portcullis: " + e.getMessage());
+            return Exit.FAILURE;
+        }
+    }
+
+    private Exit serve(CommandLine cli, Config config) throws IOException {
+        if (!cli.positionals().isEmpty()) {
+            throw new IllegalArgumentException("unexpected argument '" + cli.positionals().get(0) + "'");
+        }
+        Portcullis server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        out.println(server.readyLine());
+        out.flush();
+        try {
+            server.awaitStop();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return Exit.OK;
+    }
+
+    private Exit hashPassword(CommandLine cli, Config config) throws IOException {
+        if (!cli.positionals().isEmpty()) {
+            throw new IllegalArgumentException("hash-password takes no arguments; it reads the password from stdin");
+        }
+        String password = readPassword();
+        out.println(new PasswordHasher(new SecureRandom()).hash(password, config.bcryptCost()));
+        return Exit.OK;
+    }
+
+    private Exit addUser(CommandLine cli, Config config) throws IOException {
+        if (cli.positionals().size() != 1) {
+            throw new IllegalArgumentException("usage: add-user NAME [--role ROLE]... (the password is read from stdin)");
+        }
+        String name = cli.positionals().get(0);
+        List<String> roles = cli.roles().isEmpty() ? List.of("user") : cli.roles();
+        String password = readPassword();
+        User user = new User(name, new PasswordHasher(new SecureRandom()).hash(password, config.bcryptCost()), roles);
+        Map<String, User> users = UserStore.readIfExists(config.usersFile());
+        boolean existed = users.put(name, user) != null;
+        UserStore.write(config.usersFile(), users.values());
+        err.println((existed ? "updated" : "added") + " user '" + name + "' with roles " + roles + " in " + config.usersFile());
+        return Exit.OK;
+    }
+
+    /** From the terminal (asked twice, not echoed) or else the first line of stdin. */
+    private String readPassword() throws IOException {
+        String password;
+        if (console != null) {
+            char[] first = console.readPassword("Password: ");
+            char[] second = console.readPassword("Repeat password: ");
+            if (first == null || second == null || !Arrays.equals(first, second)) {
+                throw new IllegalArgumentException("the passwords did not match");
+            }
+            password = new String(first);
+            Arrays.fill(first, '\0');
+            Arrays.fill(second, '\0');
+        } else {
+            password = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)).readLine();
+        }
+        if (password == null || password.isEmpty()) {
+            throw new IllegalArgumentException("empty password");
+        }
+        if (password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_PASSWORD_BYTES) {
+            throw new IllegalArgumentException("password is longer than " + BCRYPT_MAX_PASSWORD_BYTES
+                    + " bytes; bcrypt would ignore the rest");
+        }
+        return password;
+    }
+
+    /**
+     * slf4j-simple reads its settings once, when the first logger is made, so this runs before anything logs.
+     * Java-WebSocket stays at info or above: at debug and trace it prints frame contents, tokens included.
+     */
+    private static void configureLogging(String level) {
+        setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
+        setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket",
+                List.of("trace", "debug").contains(level) ? "info" : level);
+        setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        setIfAbsent("org.slf4j.simpleLogger.showThreadName", "true");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+}

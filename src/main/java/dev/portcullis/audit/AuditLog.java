@@ -1,0 +1,142 @@
+package dev.portcullis.audit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Security events, one JSON object per line: {@code {"time":..,"event":..,"conn":..,"user":..,"remote":..}}.
+ * Lines are built on the caller's thread (Jackson escapes every user-controlled string) and written by a
+ * thread of their own, so a slow disk never stalls a WebSocket worker. Credentials are never passed in.
+ */
+public final class AuditLog implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Usernames from failed logins are attacker-chosen; keep a line's size bounded. */
+    private static final int MAX_FIELD_CHARS = 128;
+
+    private final Writer out;
+    /** False for stderr, which is not ours to close. */
+    private final boolean ownsOut;
+    private final Clock clock;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "audit-writer");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private AuditLog(Writer out, boolean ownsOut, Clock clock) {
+        this.out = out;
+        this.ownsOut = ownsOut;
+        this.clock = clock;
+    }
+
+    /** Appends to {@code file} (created if missing), or writes to stderr when {@code file} is null. */
+    public static AuditLog open(Path file, Clock clock) throws IOException {
+        if (file == null) {
+            return new AuditLog(new BufferedWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8)), false, clock);
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        if (!Files.exists(file) && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            // Remote addresses and usernames are personal data: owner-only, like the other files in the data dir.
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        return new AuditLog(Files.newBufferedWriter(file, StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE), true, clock);
+    }
+
+    public void wsConnect(String conn, String remote) {
+        write(line("ws_connect", conn, null, remote));
+    }
+
+    public void authOk(String conn, String user, String remote) {
+        write(line("auth_ok", conn, user, remote));
+    }
+
+    public void authFailed(String conn, String remote, String reason) {
+        write(line("auth_failed", conn, null, remote).put("reason", reason));
+    }
+
+    /** {@code by} is {@code "server"} or {@code "client"}: who started the close. */
+    public void wsClose(String conn, String user, String remote, int code, String by) {
+        write(line("ws_close", conn, user, remote).put("code", code).put("by", by));
+    }
+
+    public void loginOk(String user, String remote) {
+        write(line("login_ok", null, user, remote));
+    }
+
+    public void loginFailed(String attemptedUser, String remote, String reason) {
+        write(line("login_failed", null, attemptedUser, remote).put("reason", reason));
+    }
+
+    private ObjectNode line(String event, String conn, String user, String remote) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("time", clock.instant().toString());
+        n.put("event", event);
+        if (conn != null) {
+            n.put("conn", conn);
+        }
+        if (user != null) {
+            n.put("user", user.length() > MAX_FIELD_CHARS ? user.substring(0, MAX_FIELD_CHARS) + "…" : user);
+        }
+        if (remote != null) {
+            n.put("remote", remote);
+        }
+        return n;
+    }
+
+    private void write(ObjectNode node) {
+        String text = node.toString();
+        try {
+            writer.execute(() -> {
+                try {
+                    out.write(text);
+                    out.write('\n');
+                    out.flush();
+                } catch (IOException e) {
+                    log.error("audit log write failed: {}", e.getMessage());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            log.warn("audit event after shutdown dropped: {}", node.get("event").asText());
+        }
+    }
+
+    /** Writes what is queued, then closes the file. */
+    @Override
+    public void close() {
+        writer.shutdown();
+        try {
+            if (!writer.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("audit log did not drain within 5 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            out.flush();
+            if (ownsOut) {
+                out.close();
+            }
+        } catch (IOException e) {
+            log.warn("audit log close failed: {}", e.getMessage());
+        }
+    }
+}

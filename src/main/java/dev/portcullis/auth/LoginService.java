@@ -1,0 +1,71 @@
+package dev.portcullis.auth;
+
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Checks a username and password and issues a token. bcrypt is slow on purpose, so it runs on a pool of
+ * its own with a bounded queue: a burst of logins waits there or is refused, and never stalls a listener.
+ * An unknown user costs one bcrypt against a dummy hash, so timing does not reveal which names exist.
+ */
+public final class LoginService implements AutoCloseable {
+    private final UserStore users;
+    private final PasswordHasher hasher;
+    private final TokenIssuer issuer;
+    private final String dummyHash;
+    private final ThreadPoolExecutor pool;
+
+    /** Thrown (inside the future) when every bcrypt thread is busy and the queue is full. */
+    public static final class BusyException extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        BusyException() {
+            super("login queue is full", null, false, false);
+        }
+    }
+
+    public LoginService(UserStore users, PasswordHasher hasher, TokenIssuer issuer, int threads, int queue, int defaultCost) {
+        this.users = users;
+        this.hasher = hasher;
+        this.issuer = issuer;
+        this.dummyHash = hasher.hash("portcullis-dummy-password", users.maxCost(defaultCost));
+        AtomicInteger n = new AtomicInteger();
+        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
+                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue),
+                r -> {
+                    Thread t = new Thread(r, "login-bcrypt-" + n.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /** Completes with the token, or empty for bad credentials; fails with {@link BusyException} when overloaded. */
+    public CompletableFuture<Optional<IssuedToken>> login(String username, String password) {
+        try {
+            return CompletableFuture.supplyAsync(() -> check(username, password), pool);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new BusyException());
+        }
+    }
+
+    private Optional<IssuedToken> check(String username, String password) {
+        Optional<User> user = users.find(username);
+        String hash = user.map(User::passwordHash).orElse(dummyHash);
+        boolean ok = hasher.verify(password, hash);
+        if (!ok || user.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(issuer.issue(user.get()));
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+    }
+}

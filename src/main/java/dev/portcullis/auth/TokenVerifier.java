@@ -1,0 +1,57 @@
+package dev.portcullis.auth;
+
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.JWTVerifier;
+import com.auth0.jwt.algorithms.Algorithm;
+import com.auth0.jwt.exceptions.JWTDecodeException;
+import com.auth0.jwt.exceptions.JWTVerificationException;
+import com.auth0.jwt.exceptions.TokenExpiredException;
+import com.auth0.jwt.interfaces.DecodedJWT;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Checks access tokens: HS256 only (so {@code alg:none} and RS256 fail), a valid signature, the configured
+ * issuer, a present {@code exp} and {@code sub}, and the clock leeway. Thread-safe.
+ */
+public final class TokenVerifier {
+    private final JWTVerifier verifier;
+
+    public TokenVerifier(JwtSecret secret, String issuer, Duration leeway, Clock clock) {
+        // java-jwt compares the header's alg with this algorithm before it checks the signature.
+        var verification = (JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret.bytes()))
+                .withIssuer(issuer)
+                .withClaimPresence("exp")
+                .withClaimPresence("sub")
+                .acceptLeeway(leeway.toSeconds());
+        this.verifier = verification.build(clock);
+    }
+
+    public VerifiedToken verify(String token) throws TokenRejectedException {
+        DecodedJWT jwt;
+        try {
+            jwt = verifier.verify(token);
+        } catch (TokenExpiredException e) {
+            // Only reached once the signature has been checked, so an expired forgery still reads as invalid.
+            throw new TokenRejectedException(TokenRejectedException.Reason.EXPIRED, "token expired");
+        } catch (JWTVerificationException e) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, e.getClass().getSimpleName());
+        }
+        List<String> roles;
+        try {
+            roles = jwt.getClaim("roles").isMissing() || jwt.getClaim("roles").isNull()
+                    ? List.of() : jwt.getClaim("roles").asList(String.class);
+        } catch (JWTDecodeException e) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "roles claim is not a list of strings");
+        }
+        if (roles == null) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "roles claim is not a list");
+        }
+        if (jwt.getSubject() == null || jwt.getSubject().isBlank() || jwt.getSubject().length() > 256) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "subject missing, empty or longer than 256 characters");
+        }
+        return new VerifiedToken(jwt.getSubject(), roles, jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant(),
+                jwt.getId());
+    }
+}

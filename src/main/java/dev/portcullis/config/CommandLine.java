@@ -1,0 +1,74 @@
+package dev.portcullis.config;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The parsed command line: an optional subcommand, its positional arguments, the {@link Option}s given
+ * as flags, and the repeatable {@code --role} of {@code add-user}.
+ */
+public record CommandLine(String command, List<String> positionals, Map<Option, String> flags,
+                          List<String> roles, boolean help) {
+
+    public static final Set<String> COMMANDS = Set.of("serve", "hash-password", "add-user");
+
+    public CommandLine {
+        positionals = List.copyOf(positionals);
+        flags = Collections.unmodifiableMap(new EnumMap<>(flags));
+        roles = List.copyOf(roles);
+    }
+
+    /** Parses {@code [COMMAND] [ARGS] [--option VALUE | --option=VALUE]...}; rejects what it does not know. */
+    public static CommandLine parse(String... args) {
+        String command = "serve";
+        boolean commandSeen = false;
+        List<String> positionals = new ArrayList<>();
+        Map<Option, String> flags = new EnumMap<>(Option.class);
+        List<String> roles = new ArrayList<>();
+        boolean help = false;
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--help") || arg.equals("-h")) {
+                help = true;
+                continue;
+            }
+            if (!arg.startsWith("--")) {
+                if (!commandSeen && positionals.isEmpty() && COMMANDS.contains(arg)) {
+                    command = arg;
+                    commandSeen = true;
+                } else {
+                    positionals.add(arg);
+                }
+                continue;
+            }
+            String name = arg.substring(2);
+            String value = null;
+            int eq = name.indexOf('=');
+            if (eq >= 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
+            } else if (i + 1 < args.length) {
+                value = args[++i];
+            }
+            if (value == null) {
+                throw new IllegalArgumentException("--" + name + " needs a value");
+            }
+            if (name.equals("role")) {
+                roles.add(value);
+                continue;
+            }
+            String key = name;
+            Option option = Option.byKey(key)
+                    .orElseThrow(() -> new IllegalArgumentException("unknown option --" + key + " (see --help)"));
+            flags.put(option, value);
+        }
+        if (!roles.isEmpty() && !command.equals("add-user")) {
+            throw new IllegalArgumentException("--role only applies to add-user");
+        }
+        return new CommandLine(command, positionals, flags, roles, help);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.portcullis.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The whole configuration of one Portcullis process, resolved once at start and immutable after.
+ * Derived paths (users file, secret file, audit log) are already resolved against the data dir.
+ *
+ * @param usersFileExplicit   whether the operator named the users file; only a default one is created
+ * @param jwtSecretExplicit   whether the operator named the secret file; only a default one is generated
+ * @param auditLog            the audit log file, or {@code null} to write audit lines to stderr
+ */
+public record Config(
+        String bind,
+        int wsPort,
+        int httpPort,
+        Path dataDir,
+        Path usersFile,
+        boolean usersFileExplicit,
+        Path jwtSecretFile,
+        boolean jwtSecretExplicit,
+        String issuer,
+        Duration tokenTtl,
+        Duration clockLeeway,
+        Duration authTimeout,
+        int maxMessageBytes,
+        int loginThreads,
+        int loginQueue,
+        int bcryptCost,
+        Path auditLog,
+        String logLevel) {
+
+    /** Below this a frame cannot even carry an auth message with a realistic JWT. */
+    public static final int MIN_MESSAGE_BYTES = 1024;
+    public static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+
+    public Config {
+        Objects.requireNonNull(bind, "bind");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(usersFile, "usersFile");
+        Objects.requireNonNull(jwtSecretFile, "jwtSecretFile");
+        requirePort("ws-port", wsPort);
+        requirePort("http-port", httpPort);
+        if (issuer == null || issuer.isBlank()) {
+            throw new IllegalArgumentException("--issuer must not be empty");
+        }
+        requirePositive("token-ttl", tokenTtl);
+        requirePositive("auth-timeout", authTimeout);
+        if (clockLeeway.isNegative()) {
+            throw new IllegalArgumentException("--clock-leeway must not be negative");
+        }
+        if (maxMessageBytes < MIN_MESSAGE_BYTES) {
+            throw new IllegalArgumentException("--max-message-bytes must be at least " + MIN_MESSAGE_BYTES);
+        }
+        if (loginThreads < 1 || loginQueue < 0) {
+            throw new IllegalArgumentException("--login-threads must be at least 1 and --login-queue at least 0");
+        }
+        if (bcryptCost < 4 || bcryptCost > 31) {
+            throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 31");
+        }
+        if (!LOG_LEVELS.contains(logLevel)) {
+            throw new IllegalArgumentException("--log-level must be one of trace, debug, info, warn, error");
+        }
+    }
+
+    private static void requirePort(String name, int port) {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--" + name + " must be between 0 and 65535");
+        }
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("--" + name + " must be positive");
+        }
+    }
+}

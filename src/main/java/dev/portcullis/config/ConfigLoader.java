@@ -1,0 +1,101 @@
+package dev.portcullis.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Function;
+
+/**
+ * Resolves every {@link Option} with the precedence flag &gt; environment &gt; properties file &gt; default.
+ * The environment is injected so tests never depend on the real one.
+ */
+public final class ConfigLoader {
+    private final Map<String, String> env;
+
+    public ConfigLoader(Map<String, String> env) {
+        this.env = Objects.requireNonNull(env);
+    }
+
+    public Config load(Map<Option, String> flags) {
+        Properties file = readConfigFile(flags);
+        Resolver r = new Resolver(flags, env, file);
+        Path dataDir = Path.of(r.required(Option.DATA_DIR));
+        Optional<String> users = r.optional(Option.USERS);
+        Optional<String> secret = r.optional(Option.JWT_SECRET_FILE);
+        Optional<String> audit = r.optional(Option.AUDIT_LOG);
+        Path auditLog = audit.map(a -> a.equals("-") ? null : Path.of(a)).orElse(dataDir.resolve("audit.log"));
+        return new Config(
+                r.required(Option.BIND),
+                r.parsed(Option.WS_PORT, Values::integer),
+                r.parsed(Option.HTTP_PORT, Values::integer),
+                dataDir,
+                users.map(Path::of).orElse(dataDir.resolve("users.json")),
+                users.isPresent(),
+                secret.map(Path::of).orElse(dataDir.resolve("jwt-secret")),
+                secret.isPresent(),
+                r.required(Option.ISSUER),
+                r.parsed(Option.TOKEN_TTL, Values::duration),
+                r.parsed(Option.CLOCK_LEEWAY, Values::duration),
+                r.parsed(Option.AUTH_TIMEOUT, Values::duration),
+                r.parsed(Option.MAX_MESSAGE_BYTES, Values::size),
+                r.parsed(Option.LOGIN_THREADS, Values::integer),
+                r.parsed(Option.LOGIN_QUEUE, Values::integer),
+                r.parsed(Option.BCRYPT_COST, Values::integer),
+                auditLog,
+                r.required(Option.LOG_LEVEL).toLowerCase(java.util.Locale.ROOT));
+    }
+
+    private Properties readConfigFile(Map<Option, String> flags) {
+        Properties props = new Properties();
+        String path = Optional.ofNullable(flags.get(Option.CONFIG)).orElse(env.get(Option.CONFIG.envName()));
+        if (path == null || path.isEmpty()) {
+            return props;
+        }
+        try (Reader in = Files.newBufferedReader(Path.of(path), StandardCharsets.UTF_8)) {
+            props.load(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read config file " + path + ": " + e.getMessage());
+        }
+        for (String key : props.stringPropertyNames()) {
+            if (Option.byKey(key).isEmpty() || key.equals(Option.CONFIG.key())) {
+                throw new IllegalArgumentException("unknown key '" + key + "' in config file " + path);
+            }
+        }
+        return props;
+    }
+
+    /** One lookup chain per option; parse errors name the option they belong to. */
+    private record Resolver(Map<Option, String> flags, Map<String, String> env, Properties file) {
+        Optional<String> optional(Option o) {
+            String v = flags.get(o);
+            if (v == null) {
+                v = env.get(o.envName());
+            }
+            if (v == null) {
+                v = file.getProperty(o.key());
+            }
+            if (v == null) {
+                return o.defaultValue();
+            }
+            return Optional.of(v.strip());
+        }
+
+        String required(Option o) {
+            return optional(o).orElseThrow(() -> new IllegalArgumentException("--" + o.key() + " is required"));
+        }
+
+        <T> T parsed(Option o, Function<String, T> parser) {
+            try {
+                return parser.apply(required(o));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--" + o.key() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

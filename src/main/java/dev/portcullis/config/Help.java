@@ -1,0 +1,34 @@
+package dev.portcullis.config;
+
+/** The text of {@code --help}, generated from {@link Option} so it can never miss an option. */
+public final class Help {
+    private Help() {
+    }
+
+    public static String text() {
+        StringBuilder b = new StringBuilder("""
+                Portcullis: a WebSocket server whose gate stays down until a client proves who it is.
+
+                Usage:
+                  java -jar portcullis.jar [serve] [OPTIONS]              start the server (default)
+                  java -jar portcullis.jar hash-password [OPTIONS]        read a password from stdin, print its bcrypt hash
+                  java -jar portcullis.jar add-user NAME [--role R]... [OPTIONS]
+                                                                          add or replace a user in the users file
+                                                                          (password from the terminal or stdin; default role 'user')
+
+                Options (precedence: flag > environment variable > --config file > default):
+                """);
+        for (Option o : Option.values()) {
+            String flag = "  --" + o.key() + " " + o.metavar();
+            b.append(flag).append(" ".repeat(Math.max(1, 32 - flag.length()))).append(o.help());
+            o.defaultValue().ifPresent(d -> b.append(" Default: ").append(d).append('.'));
+            b.append('\n').append(" ".repeat(32)).append("env ").append(o.envName()).append('\n');
+        }
+        b.append("""
+                  -h, --help                    show this help
+
+                Exit codes: 0 ok, 1 failure (e.g. port in use), 2 bad usage or configuration.
+                """);
+        return b.toString();
+    }
+}

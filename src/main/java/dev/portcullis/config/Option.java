@@ -1,0 +1,71 @@
+package dev.portcullis.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every configuration option the server and its subcommands understand, with its default and help text.
+ * The same name is a flag ({@code --ws-port}), an environment variable ({@code PORTCULLIS_WS_PORT})
+ * and a key of the properties file ({@code ws-port}).
+ */
+public enum Option {
+    CONFIG("config", "FILE", null, "Properties file with any of these options (keys without '--')."),
+    BIND("bind", "HOST", "127.0.0.1", "Address both listeners bind to. Use 0.0.0.0 to listen on every interface."),
+    WS_PORT("ws-port", "PORT", "8080", "WebSocket port; 0 picks a free port."),
+    HTTP_PORT("http-port", "PORT", "8081", "HTTP API port; 0 picks a free port."),
+    DATA_DIR("data-dir", "DIR", "./data", "Where the generated secret, the default users file and the audit log live."),
+    USERS("users", "FILE", null, "Users file (JSON). Default: DATA_DIR/users.json, created with one 'admin' user if missing."),
+    JWT_SECRET_FILE("jwt-secret-file", "FILE", null,
+            "File whose text (UTF-8, trailing newline ignored, at least 32 bytes) is the HS256 key."
+                    + " Default: DATA_DIR/jwt-secret, generated if missing."),
+    ISSUER("issuer", "NAME", "portcullis", "JWT 'iss' claim written and required."),
+    TOKEN_TTL("token-ttl", "DURATION", "1h", "Lifetime of tokens issued by POST /auth/login."),
+    CLOCK_LEEWAY("clock-leeway", "DURATION", "5s", "Clock skew tolerated when checking 'exp' and 'iat' (whole seconds)."),
+    AUTH_TIMEOUT("auth-timeout", "DURATION", "5s", "Time a new WebSocket has to send its auth message."),
+    MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
+    LOGIN_THREADS("login-threads", "N", "2", "Threads that run bcrypt for logins."),
+    LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),
+    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds) for hash-password and add-user."),
+    AUDIT_LOG("audit-log", "FILE", null, "Audit log, one JSON object per line. Default: DATA_DIR/audit.log; '-' writes to stderr."),
+    LOG_LEVEL("log-level", "LEVEL", "info", "trace, debug, info, warn or error.");
+
+    private final String key;
+    private final String metavar;
+    private final String defaultValue;
+    private final String help;
+
+    Option(String key, String metavar, String defaultValue, String help) {
+        this.key = key;
+        this.metavar = metavar;
+        this.defaultValue = defaultValue;
+        this.help = help;
+    }
+
+    /** The name as written in a properties file, and after {@code --} on the command line. */
+    public String key() {
+        return key;
+    }
+
+    public String metavar() {
+        return metavar;
+    }
+
+    /** The built-in default, empty when the default is derived from another option. */
+    public Optional<String> defaultValue() {
+        return Optional.ofNullable(defaultValue);
+    }
+
+    public String help() {
+        return help;
+    }
+
+    /** {@code PORTCULLIS_} followed by the key in upper case, dashes turned into underscores. */
+    public String envName() {
+        return "PORTCULLIS_" + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    public static Optional<Option> byKey(String key) {
+        return Arrays.stream(values()).filter(o -> o.key.equals(key)).findFirst();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.portcullis.config;
+
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Parsers for the value types options use: durations such as {@code 5s} and sizes such as {@code 64KiB}. */
+public final class Values {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB)?");
+
+    private Values() {
+    }
+
+    /** {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 2d}, a bare number of seconds, or ISO-8601 {@code PT5S}. */
+    public static Duration duration(String text) {
+        String s = text.strip();
+        if (s.startsWith("P") || s.startsWith("p")) {
+            try {
+                return Duration.parse(s.toUpperCase(Locale.ROOT));
+            } catch (DateTimeParseException e) {
+                throw new IllegalArgumentException("not a duration: '" + text + "'");
+            }
+        }
+        Matcher m = DURATION.matcher(s);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a duration: '" + text + "' (try 250ms, 5s, 10m, 1h or 2d)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
+    }
+
+    /** A byte count: {@code 65536}, {@code 64KiB} or {@code 1MiB}. */
+    public static int size(String text) {
+        Matcher m = SIZE.matcher(text.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a size: '" + text + "' (try 65536, 64KiB or 1MiB)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "B" : m.group(2);
+        long bytes = switch (unit) {
+            case "KiB" -> n * 1024;
+            case "MiB" -> n * 1024 * 1024;
+            default -> n;
+        };
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("size too large: '" + text + "'");
+        }
+        return (int) bytes;
+    }
+
+    public static int integer(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a whole number: '" + text + "'");
+        }
+    }
+
+    /** Renders a duration the way the options are written, for messages and {@code --help}. */
+    public static String format(Duration d) {
+        if (d.toMillis() % 1000 != 0) {
+            return d.toMillis() + "ms";
+        }
+        long s = d.toSeconds();
+        if (s % 3600 == 0 && s > 0) {
+            return s / 3600 + "h";
+        }
+        if (s % 60 == 0 && s > 0) {
+            return s / 60 + "m";
+        }
+        return s + "s";
+    }
+}

@@ -1,0 +1,57 @@
+package dev.portcullis.http;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.auth.LoginService;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login} and {@code GET /healthz}. */
+public final class HttpApi implements AutoCloseable {
+    /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
+    private static final int HANDLER_THREADS = 4;
+
+    private final HttpServer server;
+    private final ExecutorService handlers;
+
+    private HttpApi(HttpServer server, ExecutorService handlers) {
+        this.server = server;
+        this.handlers = handlers;
+    }
+
+    public static HttpApi start(InetSocketAddress address, LoginService logins, AuditLog audit, long tokenTtlSeconds)
+            throws IOException {
+        HttpServer server = HttpServer.create(address, 0);
+        AtomicInteger n = new AtomicInteger();
+        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
+            Thread t = new Thread(r, "http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(handlers);
+        server.createContext("/", new Routes()
+                .add("POST", "/auth/login", new LoginHandler(logins, audit, tokenTtlSeconds))
+                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
+        server.start();
+        return new HttpApi(server, handlers);
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        handlers.shutdown();
+        try {
+            handlers.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package dev.portcullis.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/** JSON request and response bodies of the HTTP API, with the body size limit applied while reading. */
+final class HttpJson {
+    /** Login bodies are tiny; anything bigger is an attack or a mistake (protocol.md §7). */
+    static final int MAX_BODY_BYTES = 16 * 1024;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The request body was larger than {@link #MAX_BODY_BYTES}. */
+    static final class TooLargeException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        TooLargeException() {
+            super("request body over " + MAX_BODY_BYTES + " bytes", null);
+        }
+    }
+
+    /** The request body was not the JSON object we need; the message is safe to send back. */
+    static final class BadRequestException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        BadRequestException(String message) {
+            super(message, null);
+        }
+    }
+
+    private HttpJson() {
+    }
+
+    static ObjectNode object() {
+        return JSON.createObjectNode();
+    }
+
+    static ObjectNode error(String code, String message) {
+        ObjectNode n = object().put("error", code);
+        if (message != null) {
+            n.put("message", message);
+        }
+        return n;
+    }
+
+    /** Reads the body as a JSON object, refusing more than {@link #MAX_BODY_BYTES} without reading them all. */
+    static JsonNode readObject(HttpExchange exchange) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.strip()) > MAX_BODY_BYTES) {
+                    throw new TooLargeException();
+                }
+            } catch (NumberFormatException e) {
+                throw new BadRequestException("Content-Length is not a number");
+            }
+        }
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw new TooLargeException();
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(new String(body, StandardCharsets.UTF_8));
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("body is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadRequestException("body must be a JSON object");
+        }
+        return node;
+    }
+
+    /** A field that must be a non-empty string. */
+    static String requiredString(JsonNode body, String field) throws BadRequestException {
+        JsonNode v = body.get(field);
+        if (v == null || !v.isTextual() || v.textValue().isEmpty()) {
+            throw new BadRequestException("'" + field + "' must be a non-empty string");
+        }
+        return v.textValue();
+    }
+
+    /** Sends {@code body} with {@code status} and closes the exchange; never throws. */
+    static void send(HttpExchange exchange, int status, ObjectNode body) {
+        byte[] bytes = (body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            var headers = exchange.getResponseHeaders();
+            headers.set("Content-Type", "application/json; charset=utf-8");
+            headers.set("Cache-Control", "no-store");
+            headers.set("X-Content-Type-Options", "nosniff");
+            boolean head = "HEAD".equals(exchange.getRequestMethod());
+            exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+            if (!head) {
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(bytes);
+                }
+            }
+        } catch (IOException e) {
+            // The client hung up before the answer; nothing to do.
+        } finally {
+            exchange.close();
+        }
+    }
+}

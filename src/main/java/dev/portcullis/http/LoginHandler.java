@@ -1,0 +1,81 @@
+package dev.portcullis.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.auth.IssuedToken;
+import dev.portcullis.auth.LoginService;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletionException;
+
+/**
+ * {@code POST /auth/login}: username and password in, bearer token out. The bcrypt check runs on the
+ * login pool and the exchange is answered from there, so no HTTP thread waits on it.
+ */
+final class LoginHandler implements HttpHandler {
+    private final LoginService logins;
+    private final AuditLog audit;
+    private final long ttlSeconds;
+
+    LoginHandler(LoginService logins, AuditLog audit, long ttlSeconds) {
+        this.logins = logins;
+        this.audit = audit;
+        this.ttlSeconds = ttlSeconds;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        String remote = Routes.remote(exchange);
+        String username;
+        String password;
+        try {
+            JsonNode body = HttpJson.readObject(exchange);
+            username = HttpJson.requiredString(body, "username");
+            password = HttpJson.requiredString(body, "password");
+        } catch (HttpJson.TooLargeException e) {
+            HttpJson.send(exchange, 413, HttpJson.error("body_too_large", "request bodies are limited to "
+                    + HttpJson.MAX_BODY_BYTES + " bytes"));
+            return;
+        } catch (HttpJson.BadRequestException e) {
+            HttpJson.send(exchange, 400, HttpJson.error("invalid_request", e.getMessage()));
+            return;
+        } catch (IOException e) {
+            exchange.close();
+            return;
+        }
+        logins.login(username, password).whenComplete((token, failure) -> {
+            if (failure != null) {
+                answerFailure(exchange, username, remote, failure);
+            } else {
+                answer(exchange, username, remote, token);
+            }
+        });
+    }
+
+    private void answer(HttpExchange exchange, String username, String remote, Optional<IssuedToken> token) {
+        if (token.isEmpty()) {
+            audit.loginFailed(username, remote, "invalid_credentials");
+            HttpJson.send(exchange, 401, HttpJson.error("invalid_credentials", null));
+            return;
+        }
+        audit.loginOk(username, remote);
+        HttpJson.send(exchange, 200, HttpJson.object()
+                .put("access_token", token.get().token())
+                .put("token_type", "bearer")
+                .put("expires_in", ttlSeconds));
+    }
+
+    private void answerFailure(HttpExchange exchange, String username, String remote, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof LoginService.BusyException) {
+            audit.loginFailed(username, remote, "busy");
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            HttpJson.send(exchange, 503, HttpJson.error("busy", "too many logins in progress; retry shortly"));
+            return;
+        }
+        Routes.log.error("login failed with an internal error", cause);
+        HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
+    }
+}

@@ -1,0 +1,54 @@
+package dev.portcullis.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import java.net.InetSocketAddress;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Exact-path routing with one method per path: an unknown path is 404, a known path with the wrong method
+ * is 405 with {@code Allow}. The JDK server matches contexts by prefix, so this is the only context.
+ */
+final class Routes implements HttpHandler {
+    static final Logger log = LoggerFactory.getLogger(Routes.class);
+
+    private record Route(String method, HttpHandler handler) {
+    }
+
+    private final Map<String, Route> routes = new LinkedHashMap<>();
+
+    Routes add(String method, String path, HttpHandler handler) {
+        routes.put(path, new Route(method, handler));
+        return this;
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) {
+        try {
+            Route route = routes.get(exchange.getRequestURI().getPath());
+            if (route == null) {
+                HttpJson.send(exchange, 404, HttpJson.error("not_found", null));
+                return;
+            }
+            String method = exchange.getRequestMethod();
+            boolean headForGet = method.equals("HEAD") && route.method().equals("GET");
+            if (!method.equals(route.method()) && !headForGet) {
+                exchange.getResponseHeaders().set("Allow", route.method().equals("GET") ? "GET, HEAD" : route.method());
+                HttpJson.send(exchange, 405, HttpJson.error("method_not_allowed", null));
+                return;
+            }
+            route.handler().handle(exchange);
+        } catch (Exception e) {
+            log.error("HTTP handler failed", e);
+            HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
+        }
+    }
+
+    static String remote(HttpExchange exchange) {
+        InetSocketAddress a = exchange.getRemoteAddress();
+        return a == null ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+}

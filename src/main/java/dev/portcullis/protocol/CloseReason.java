@@ -1,0 +1,36 @@
+package dev.portcullis.protocol;
+
+/**
+ * Every close the server initiates, with its code and exact reason text (protocol.md §6 says what a client
+ * should do about each). Reasons are short ASCII so they fit the 123-byte limit of a close frame.
+ */
+public enum CloseReason {
+    /** No auth message arrived within {@code --auth-timeout}. */
+    AUTH_TIMEOUT(1008, "Auth timeout"),
+    /** The first frame was binary, not JSON, or not a well-formed {@code auth} message. */
+    EXPECTED_AUTH(1008, "Expected auth message"),
+    /** Bad signature, wrong algorithm, wrong issuer, missing claims or not a JWT at all. */
+    INVALID_TOKEN(1008, "Invalid token"),
+    /** The token's {@code exp} has passed (beyond the clock leeway). */
+    TOKEN_EXPIRED(1008, "Token expired"),
+    /** The server is stopping; another instance (or this one, restarted) will take the client. */
+    SERVER_SHUTDOWN(1001, "Server shutting down"),
+    /** A bug on the server's side; the connection cannot continue. */
+    INTERNAL_ERROR(1011, "Internal error");
+
+    private final int code;
+    private final String reason;
+
+    CloseReason(int code, String reason) {
+        this.code = code;
+        this.reason = reason;
+    }
+
+    public int code() {
+        return code;
+    }
+
+    public String reason() {
+        return reason;
+    }
+}

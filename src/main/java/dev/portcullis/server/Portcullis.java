@@ -1,0 +1,182 @@
+package dev.portcullis.server;
+
+import dev.portcullis.audit.AuditLog;
+import dev.portcullis.auth.JwtSecret;
+import dev.portcullis.auth.LoginService;
+import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.TokenIssuer;
+import dev.portcullis.auth.TokenVerifier;
+import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.Config;
+import dev.portcullis.http.HttpApi;
+import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.protocol.MessageCodec;
+import dev.portcullis.session.Gatekeeper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running Portcullis: reads the secret and users, then starts the WebSocket gate and the HTTP API.
+ * This class is the wiring diagram of the system; read {@link #start} top to bottom.
+ */
+public final class Portcullis implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Portcullis.class);
+    /** How long a stopping server waits for closing handshakes before it drops the sockets. */
+    private static final int STOP_GRACE_MILLIS = 2000;
+    private static final int START_TIMEOUT_SECONDS = 10;
+
+    private final Config config;
+    /** Everything to release on close, in reverse order of start. */
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private int wsPort;
+    private int httpPort;
+
+    private Portcullis(Config config) {
+        this.config = config;
+    }
+
+    /**
+     * Starts both listeners and returns once both accept connections. {@code console} receives the
+     * one-time notices for the operator (the generated admin password); logs go through SLF4J.
+     */
+    public static Portcullis start(Config config, Clock clock, SecureRandom random, PrintStream console)
+            throws IOException {
+        Portcullis p = new Portcullis(config);
+        try {
+            p.startAll(clock, random, console);
+        } catch (IOException | RuntimeException e) {
+            p.close();
+            throw e;
+        }
+        return p;
+    }
+
+    private void startAll(Clock clock, SecureRandom random, PrintStream console) throws IOException {
+        createDataDir();
+        JwtSecret secret = loadSecret(random);
+        PasswordHasher hasher = new PasswordHasher(random);
+        FirstRun.ensureUsersFile(config, hasher, random, console);
+        UserStore users = UserStore.open(config.usersFile());
+
+        AuditLog audit = own(AuditLog.open(config.auditLog(), clock));
+        TokenIssuer issuer = new TokenIssuer(secret, config.issuer(), config.tokenTtl(), clock);
+        TokenVerifier verifier = new TokenVerifier(secret, config.issuer(), config.clockLeeway(), clock);
+        LoginService logins = own(new LoginService(users, hasher, issuer,
+                config.loginThreads(), config.loginQueue(), config.bcryptCost()));
+
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "gate-scheduler");
+            t.setDaemon(true);
+            return t;
+        });
+        // Most auth deadlines are cancelled; without this they would sit in the queue until they expire.
+        scheduler.setRemoveOnCancelPolicy(true);
+        own(scheduler::shutdownNow);
+
+        Gatekeeper gatekeeper = new Gatekeeper(new MessageCodec(), verifier, audit, scheduler, config.authTimeout());
+        GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
+                config.maxMessageBytes(), gatekeeper);
+        ws.start();
+        own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
+        wsPort = awaitStart(ws);
+
+        HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
+                logins, audit, config.tokenTtl().toSeconds()));
+        httpPort = http.port();
+        log.info("listening: ws={} http={}", wsPort, httpPort);
+    }
+
+    private void createDataDir() throws IOException {
+        if (Files.isDirectory(config.dataDir())) {
+            return;
+        }
+        if (config.dataDir().getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(config.dataDir(),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(config.dataDir());
+        }
+    }
+
+    private JwtSecret loadSecret(SecureRandom random) throws IOException {
+        if (config.jwtSecretExplicit()) {
+            if (!Files.exists(config.jwtSecretFile())) {
+                throw new IllegalArgumentException("JWT secret file " + config.jwtSecretFile() + " does not exist");
+            }
+            return JwtSecret.read(config.jwtSecretFile());
+        }
+        JwtSecret.Loaded loaded = JwtSecret.readOrGenerate(config.jwtSecretFile(), random);
+        if (loaded.generated()) {
+            log.warn("NO JWT SECRET WAS CONFIGURED: generated a random 256-bit secret into {} (mode 0600)."
+                    + " Tokens stay valid across restarts while that file is kept; back it up, or set"
+                    + " --jwt-secret-file to share one secret between instances.", config.jwtSecretFile());
+        }
+        return loaded.secret();
+    }
+
+    private static int awaitStart(GateServer ws) throws IOException {
+        try {
+            return ws.started().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw new IOException("WebSocket listener could not start: " + e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("WebSocket listener did not start within " + START_TIMEOUT_SECONDS + " s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while starting", e);
+        }
+    }
+
+    private <T extends AutoCloseable> T own(T resource) {
+        resources.add(resource);
+        return resource;
+    }
+
+    public int wsPort() {
+        return wsPort;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    /** The one line printed to stdout when both listeners are up. */
+    public String readyLine() {
+        String host = config.bind().indexOf(':') >= 0 ? "[" + config.bind() + "]" : config.bind();
+        return "portcullis ready ws=ws://" + host + ":" + wsPort + " http=http://" + host + ":" + httpPort;
+    }
+
+    /** Blocks until {@link #close()} has finished. */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Closes every WebSocket with 1001, stops the listeners and flushes the audit log. Idempotent. */
+    @Override
+    public synchronized void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                log.warn("error while stopping: {}", e.toString());
+            }
+        }
+        resources.clear();
+        stopped.countDown();
+    }
+}
