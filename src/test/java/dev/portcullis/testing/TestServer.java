@@ -1,0 +1,179 @@
+package dev.portcullis.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.User;
+import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.CommandLine;
+import dev.portcullis.config.Config;
+import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.server.Portcullis;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A real Portcullis on ephemeral ports with a temporary data dir, two users (alice: user, root: admin,
+ * both with password {@link #PASSWORD}), a known secret and a {@link MutableClock}. Extra arguments
+ * override the test defaults, as flags do for an operator.
+ */
+public final class TestServer implements AutoCloseable {
+    public static final String PASSWORD = "correct horse battery staple";
+    /** Known to tests so they can forge, expire and mis-issue tokens; 40 bytes. */
+    public static final String SECRET = "test-secret-0123456789-abcdefghijklmnopq";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Hashing at cost 4 once per JVM keeps every test server fast to start. */
+    private static final String PASSWORD_HASH = new PasswordHasher(new SecureRandom()).hash(PASSWORD, 4);
+
+    private final Portcullis server;
+    private final Path dataDir;
+    private final MutableClock clock;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private TestServer(Portcullis server, Path dataDir, MutableClock clock) {
+        this.server = server;
+        this.dataDir = dataDir;
+        this.clock = clock;
+    }
+
+    public static TestServer start(Path dataDir, String... extraArgs) {
+        try {
+            Files.createDirectories(dataDir);
+            Path users = dataDir.resolve("users.json");
+            UserStore.write(users, List.of(
+                    new User("alice", PASSWORD_HASH, List.of("user")),
+                    new User("root", PASSWORD_HASH, List.of("admin"))));
+            Path secret = dataDir.resolve("secret.txt");
+            Files.writeString(secret, SECRET + "\n");
+            List<String> args = new ArrayList<>(List.of(
+                    "--data-dir", dataDir.toString(),
+                    "--ws-port", "0", "--http-port", "0",
+                    "--users", users.toString(),
+                    "--jwt-secret-file", secret.toString(),
+                    "--bcrypt-cost", "4",
+                    "--auth-timeout", "2s"));
+            args.addAll(List.of(extraArgs));
+            Config config = new ConfigLoader(Map.of()).load(CommandLine.parse(args.toArray(String[]::new)).flags());
+            MutableClock clock = MutableClock.atNow();
+            // The users file is given, so nothing is printed for the operator.
+            Portcullis server = Portcullis.start(config, clock, new SecureRandom(),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+            return new TestServer(server, dataDir, clock);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public MutableClock clock() {
+        return clock;
+    }
+
+    public HttpClient http() {
+        return http;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public URI wsUri() {
+        return URI.create("ws://127.0.0.1:" + server.wsPort() + "/");
+    }
+
+    public URI httpUri(String path) {
+        return URI.create("http://127.0.0.1:" + server.httpPort() + path);
+    }
+
+    public int wsPort() {
+        return server.wsPort();
+    }
+
+    public RecordingClient connect() {
+        return RecordingClient.connect(http, wsUri());
+    }
+
+    /** Logs in over HTTP and returns the access token; fails the test unless the answer is 200. */
+    public String login(String username, String password) {
+        HttpResponse<String> r = post("/auth/login",
+                JSON.createObjectNode().put("username", username).put("password", password).toString());
+        assertEquals(200, r.statusCode(), r.body());
+        return json(r.body()).get("access_token").asText();
+    }
+
+    public HttpResponse<String> post(String path, String body) {
+        return send(HttpRequest.newBuilder(httpUri(path))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** A connection that has passed the gate as {@code username}. */
+    public RecordingClient authenticated(String username) {
+        RecordingClient c = connect().auth(login(username, PASSWORD));
+        c.awaitMessage("auth_ok");
+        return c;
+    }
+
+    /** The audit log so far, one parsed object per line. */
+    public List<JsonNode> auditEvents() {
+        try {
+            Path file = dataDir.resolve("audit.log");
+            List<JsonNode> events = new ArrayList<>();
+            if (Files.exists(file)) {
+                for (String line : Files.readAllLines(file)) {
+                    events.add(json(line));
+                }
+            }
+            return events;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public String auditText() {
+        try {
+            Path file = dataDir.resolve("audit.log");
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static JsonNode json(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
