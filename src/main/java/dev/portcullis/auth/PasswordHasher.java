@@ -11,7 +11,7 @@ import org.mindrot.jbcrypt.BCrypt;
  * that different bcrypt implementations write; they differ only in bugs jBCrypt never had.
  */
 public final class PasswordHasher {
-    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(\\d\\d)\\$[./A-Za-z0-9]{53}");
+    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12]\\d|30)\\$[./A-Za-z0-9]{53}");
 
     private final SecureRandom random;
 

@@ -34,19 +34,32 @@ public final class PrivateFiles {
         }
     }
 
-    /** Creates {@code target} with {@code bytes} only if it does not exist yet; false if it already did. */
+    /**
+     * Creates {@code target} holding {@code bytes} only if it does not exist yet; false if it already did.
+     * The content is complete before the name appears (hard link of a synced temporary file), so a crash
+     * never leaves an empty secret behind, and two processes racing cannot both win.
+     */
     public static boolean createNew(Path target, byte[] bytes) throws IOException {
-        Files.createDirectories(target.toAbsolutePath().getParent());
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
-            createOwnerOnly(target);
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system; it has its own access control
+        }
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.write(ByteBuffer.wrap(bytes));
+                ch.force(true);
+            }
+            Files.createLink(target, tmp);
+            return true;
         } catch (FileAlreadyExistsException e) {
             return false;
+        } finally {
+            Files.deleteIfExists(tmp);
         }
-        try (FileChannel ch = FileChannel.open(target, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(bytes));
-            ch.force(true);
-        }
-        return true;
     }
 
     private static void createOwnerOnly(Path file) throws IOException {

@@ -51,7 +51,7 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
             if (eq >= 0) {
                 value = name.substring(eq + 1);
                 name = name.substring(0, eq);
-            } else if (i + 1 < args.length) {
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--") && !args[i + 1].equals("-h")) {
                 value = args[++i];
             }
             if (value == null) {

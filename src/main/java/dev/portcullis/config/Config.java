@@ -58,8 +58,9 @@ public record Config(
         if (loginThreads < 1 || loginQueue < 0) {
             throw new IllegalArgumentException("--login-threads must be at least 1 and --login-queue at least 0");
         }
-        if (bcryptCost < 4 || bcryptCost > 31) {
-            throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 31");
+        if (bcryptCost < 4 || bcryptCost > 30) {
+            // jBCrypt refuses 31 although the format allows it.
+            throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 30");
         }
         if (!LOG_LEVELS.contains(logLevel)) {
             throw new IllegalArgumentException("--log-level must be one of trace, debug, info, warn, error");

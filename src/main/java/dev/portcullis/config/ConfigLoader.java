@@ -29,7 +29,8 @@ public final class ConfigLoader {
         Optional<String> users = r.optional(Option.USERS);
         Optional<String> secret = r.optional(Option.JWT_SECRET_FILE);
         Optional<String> audit = r.optional(Option.AUDIT_LOG);
-        Path auditLog = audit.map(a -> a.equals("-") ? null : Path.of(a)).orElse(dataDir.resolve("audit.log"));
+        Path auditLog = audit.isEmpty() ? dataDir.resolve("audit.log")
+                : audit.get().equals("-") ? null : Path.of(audit.get());
         return new Config(
                 r.required(Option.BIND),
                 r.parsed(Option.WS_PORT, Values::integer),

@@ -26,7 +26,7 @@ public enum Option {
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
     LOGIN_THREADS("login-threads", "N", "2", "Threads that run bcrypt for logins."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),
-    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds) for hash-password and add-user."),
+    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user."),
     AUDIT_LOG("audit-log", "FILE", null, "Audit log, one JSON object per line. Default: DATA_DIR/audit.log; '-' writes to stderr."),
     LOG_LEVEL("log-level", "LEVEL", "info", "trace, debug, info, warn or error.");
 

@@ -28,15 +28,19 @@ public final class Values {
         if (!m.matches()) {
             throw new IllegalArgumentException("not a duration: '" + text + "' (try 250ms, 5s, 10m, 1h or 2d)");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
-        return switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            return switch (unit) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new IllegalArgumentException("duration too large: '" + text + "'");
+        }
     }
 
     /** A byte count: {@code 65536}, {@code 64KiB} or {@code 1MiB}. */
@@ -45,17 +49,17 @@ public final class Values {
         if (!m.matches()) {
             throw new IllegalArgumentException("not a size: '" + text + "' (try 65536, 64KiB or 1MiB)");
         }
-        long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "B" : m.group(2);
-        long bytes = switch (unit) {
-            case "KiB" -> n * 1024;
-            case "MiB" -> n * 1024 * 1024;
-            default -> n;
+        long multiplier = switch (unit) {
+            case "KiB" -> 1024;
+            case "MiB" -> 1024 * 1024;
+            default -> 1;
         };
-        if (bytes > Integer.MAX_VALUE) {
+        try {
+            return Math.toIntExact(Math.multiplyExact(Long.parseLong(m.group(1)), multiplier));
+        } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("size too large: '" + text + "'");
         }
-        return (int) bytes;
     }
 
     public static int integer(String text) {

@@ -1,0 +1,159 @@
+package dev.portcullis.auth;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tests that LoginService checks credentials on its pool and refuses work when the pool and queue are full. */
+@DisplayName("LoginService")
+class LoginServiceTest {
+    private static final JwtSecret SECRET = JwtSecret.fromText("login-service-test-secret-0123456789abcdef");
+    private static final Instant NOW = Instant.parse("2031-05-06T07:08:09Z");
+    private static final long TIMEOUT_SECONDS = 10;
+
+    @TempDir
+    Path dir;
+
+    private final PasswordHasher hasher = new PasswordHasher(new SecureRandom());
+    private UserStore users;
+
+    /**
+     * A clock whose {@code instant()} blocks until released. TokenIssuer reads the clock on the login thread
+     * after a password checked out, so a correct login holds its bcrypt thread for as long as the test wants.
+     */
+    private static final class GateClock extends Clock {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Instant instant() {
+            entered.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return NOW;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            throw new UnsupportedOperationException();
+        }
+    }
+
+    @BeforeEach
+    void writeUsers() throws IOException {
+        Path file = dir.resolve("users.json");
+        UserStore.write(file, List.of(new User("alice", hasher.hash("alice-pw", 4), List.of("user", "ops"))));
+        users = UserStore.open(file);
+    }
+
+    private LoginService service(Clock clock, int threads, int queue) {
+        return new LoginService(users, hasher, new TokenIssuer(SECRET, "portcullis", Duration.ofHours(1), clock),
+                threads, queue, 4);
+    }
+
+    private static <T> T await(CompletableFuture<T> f) throws Exception {
+        return f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(TIMEOUT_SECONDS, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    @Test
+    @DisplayName("The correct password yields a token that verifies for the user and roles")
+    void correctPassword() throws Exception {
+        Clock clock = Clock.fixed(NOW.plusMillis(250), ZoneOffset.UTC);
+        try (LoginService login = service(clock, 1, 4)) {
+            IssuedToken issued = await(login.login("alice", "alice-pw")).orElseThrow();
+            VerifiedToken v = new TokenVerifier(SECRET, "portcullis", Duration.ZERO, clock).verify(issued.token());
+            assertEquals("alice", v.subject());
+            assertEquals(List.of("user", "ops"), v.roles());
+            assertEquals(NOW.plus(Duration.ofHours(1)), issued.expiresAt());
+        }
+    }
+
+    @Test
+    @DisplayName("A wrong password, an unknown user or a password differing in case yields no token")
+    void badCredentials() throws Exception {
+        try (LoginService login = service(Clock.fixed(NOW, ZoneOffset.UTC), 2, 4)) {
+            assertEquals(Optional.empty(), await(login.login("alice", "wrong")));
+            assertEquals(Optional.empty(), await(login.login("alice", "ALICE-PW")));
+            assertEquals(Optional.empty(), await(login.login("mallory", "alice-pw")));
+            assertEquals(Optional.empty(), await(login.login("", "")));
+        }
+    }
+
+    @Test
+    @DisplayName("With one thread and no queue, a login while the thread is busy fails with BusyException")
+    void busyWithoutQueue() throws Exception {
+        GateClock gate = new GateClock();
+        try (LoginService login = service(gate, 1, 0)) {
+            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw");
+            try {
+                assertTrue(gate.entered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "first login never reached the issuer");
+                CompletableFuture<Optional<IssuedToken>> second = login.login("alice", "alice-pw");
+                CompletableFuture<Optional<IssuedToken>> third = login.login("mallory", "x");
+
+                assertTrue(second.isCompletedExceptionally(), "the second login should be refused at once");
+                assertInstanceOf(LoginService.BusyException.class, failure(second));
+                assertInstanceOf(LoginService.BusyException.class, failure(third));
+                assertFalse(first.isDone());
+            } finally {
+                gate.release.countDown();
+            }
+            assertTrue(await(first).isPresent(), "the login that held the thread still succeeds");
+        }
+    }
+
+    @Test
+    @DisplayName("With one thread and a queue of one, one login waits and the next fails with BusyException")
+    void busyWithQueue() throws Exception {
+        GateClock gate = new GateClock();
+        try (LoginService login = service(gate, 1, 1)) {
+            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw");
+            CompletableFuture<Optional<IssuedToken>> queued;
+            try {
+                assertTrue(gate.entered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "first login never reached the issuer");
+                queued = login.login("alice", "alice-pw");
+                CompletableFuture<Optional<IssuedToken>> refused = login.login("alice", "alice-pw");
+
+                assertFalse(queued.isDone(), "the queued login must wait, not fail");
+                assertInstanceOf(LoginService.BusyException.class, failure(refused));
+            } finally {
+                gate.release.countDown();
+            }
+            assertTrue(await(first).isPresent());
+            assertTrue(await(queued).isPresent(), "the queued login runs once the thread is free");
+        }
+    }
+}

@@ -1,0 +1,246 @@
+package dev.portcullis.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.Main;
+import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.User;
+import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.Option;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Tests the command line of Main: --help, usage errors, hash-password and add-user, with stdin as the password source. */
+@DisplayName("Main command line")
+class MainTest {
+    private static final PasswordHasher HASHER = new PasswordHasher(new SecureRandom());
+
+    @TempDir
+    Path dir;
+
+    /** The outcome of one run: exit status and what went to stdout and stderr. */
+    private record Run(Main.Exit exit, String out, String err) {
+    }
+
+    private static Run run(Map<String, String> env, String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        Main.Exit exit;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            exit = new Main(env, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), null, o, e)
+                    .run(args);
+        }
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private static Run run(String stdin, String... args) {
+        return run(Map.of(), stdin, args);
+    }
+
+    private Path users() {
+        return dir.resolve("conf/users.json");
+    }
+
+    private Run addUser(String name, String password, String... extra) {
+        String[] args = Stream.concat(
+                Stream.of("add-user", name, "--users", users().toString(), "--bcrypt-cost", "4"),
+                Stream.of(extra)).toArray(String[]::new);
+        return run(password + "\n", args);
+    }
+
+    private List<Path> filesInUsersDir() throws IOException {
+        try (Stream<Path> s = Files.list(users().getParent())) {
+            return s.collect(Collectors.toList());
+        }
+    }
+
+    @Test
+    @DisplayName("--help prints every option with its environment variable and exits OK")
+    void help() {
+        Run r = run("", "--help");
+        assertEquals(Main.Exit.OK, r.exit());
+        for (Option o : Option.values()) {
+            assertTrue(r.out().contains("--" + o.key()), "missing --" + o.key());
+            assertTrue(r.out().contains(o.envName()), "missing " + o.envName());
+        }
+        assertEquals("", r.err());
+    }
+
+    @Test
+    @DisplayName("--help after a subcommand also prints help instead of running the command")
+    void helpAfterSubcommand() {
+        Run r = run("", "add-user", "alice", "--help");
+        assertEquals(Main.Exit.OK, r.exit());
+        assertTrue(r.out().contains("--bcrypt-cost"), r.out());
+    }
+
+    @Test
+    @DisplayName("An unknown option exits with USAGE and names the option on stderr")
+    void unknownOption() {
+        Run r = run("", "--no-such-option", "1");
+        assertEquals(Main.Exit.USAGE, r.exit());
+        assertTrue(r.err().contains("--no-such-option"), r.err());
+        assertTrue(r.err().contains("--help"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    @DisplayName("An invalid option value exits with USAGE and names the option on stderr")
+    void invalidValue() {
+        Run r = run("secret\n", "hash-password", "--bcrypt-cost", "3");
+        assertEquals(Main.Exit.USAGE, r.exit());
+        assertTrue(r.err().contains("--bcrypt-cost"), r.err());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    @DisplayName("hash-password reads the password from stdin and prints a $2a$04$ hash of it")
+    void hashPassword() {
+        Run r = run("hunter2 with spaces\n", "hash-password", "--bcrypt-cost", "4");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        String hash = r.out().strip();
+        assertEquals(r.out(), hash + System.lineSeparator());
+        assertTrue(hash.startsWith("$2a$04$"), hash);
+        assertTrue(HASHER.verify("hunter2 with spaces", hash));
+        assertFalse(HASHER.verify("hunter2", hash));
+    }
+
+    @Test
+    @DisplayName("hash-password takes its cost from the environment when no flag is given")
+    void hashPasswordCostFromEnvironment() {
+        Run r = run(Map.of("PORTCULLIS_BCRYPT_COST", "5"), "pw\r\n", "hash-password");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        assertTrue(r.out().startsWith("$2a$05$"), r.out());
+        assertTrue(HASHER.verify("pw", r.out().strip()), "a CRLF line ending is not part of the password");
+    }
+
+    @Test
+    @DisplayName("hash-password refuses positional arguments")
+    void hashPasswordRejectsArguments() {
+        Run r = run("pw\n", "hash-password", "pw", "--bcrypt-cost", "4");
+        assertEquals(Main.Exit.USAGE, r.exit());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    @DisplayName("add-user creates the users file with mode 0600 holding the user, roles and a verifying hash")
+    void addUserCreatesFile() throws IOException {
+        Run r = addUser("alice", "alice-pw", "--role", "user", "--role", "ops");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        assertTrue(r.err().contains("alice"), r.err());
+
+        User alice = UserStore.open(users()).find("alice").orElseThrow();
+        assertEquals(List.of("user", "ops"), alice.roles());
+        assertTrue(alice.passwordHash().startsWith("$2a$04$"), alice.passwordHash());
+        assertTrue(HASHER.verify("alice-pw", alice.passwordHash()));
+        assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(users()));
+        assertEquals(List.of(users()), filesInUsersDir(), "no temporary file may be left behind");
+    }
+
+    @Test
+    @DisplayName("add-user without --role gives the user the role 'user'")
+    void addUserDefaultRole() throws IOException {
+        assertEquals(Main.Exit.OK, addUser("carol", "carol-pw").exit());
+        assertEquals(List.of("user"), UserStore.open(users()).find("carol").orElseThrow().roles());
+    }
+
+    @Test
+    @DisplayName("Adding a second user keeps the first one unchanged")
+    void addSecondUserKeepsFirst() throws IOException {
+        assertEquals(Main.Exit.OK, addUser("alice", "alice-pw", "--role", "user", "--role", "ops").exit());
+        User aliceBefore = UserStore.open(users()).find("alice").orElseThrow();
+
+        Run r = addUser("bob", "bob-pw");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+
+        UserStore store = UserStore.open(users());
+        assertEquals(aliceBefore, store.find("alice").orElseThrow());
+        assertTrue(HASHER.verify("bob-pw", store.find("bob").orElseThrow().passwordHash()));
+        assertEquals(List.of("alice", "bob"), store.all().stream().map(User::username).collect(Collectors.toList()));
+        assertEquals(List.of(users()), filesInUsersDir());
+    }
+
+    @Test
+    @DisplayName("Re-adding an existing user replaces the hash and roles and keeps the other users")
+    void readdReplacesUser() throws IOException {
+        assertEquals(Main.Exit.OK, addUser("alice", "old-pw", "--role", "user", "--role", "ops").exit());
+        assertEquals(Main.Exit.OK, addUser("bob", "bob-pw").exit());
+        String oldHash = UserStore.open(users()).find("alice").orElseThrow().passwordHash();
+
+        Run r = addUser("alice", "new-pw", "--role", "admin");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        assertTrue(r.err().contains("updated"), r.err());
+
+        UserStore store = UserStore.open(users());
+        User alice = store.find("alice").orElseThrow();
+        assertNotEquals(oldHash, alice.passwordHash());
+        assertTrue(HASHER.verify("new-pw", alice.passwordHash()));
+        assertFalse(HASHER.verify("old-pw", alice.passwordHash()));
+        assertEquals(List.of("admin"), alice.roles());
+        assertEquals(2, store.all().size());
+        assertTrue(store.find("bob").isPresent());
+    }
+
+    @Test
+    @DisplayName("An empty password is refused with USAGE and no users file is written")
+    void emptyPassword() {
+        for (String stdin : new String[] {"\n", ""}) {
+            Run r = run(stdin, "add-user", "alice", "--users", users().toString(), "--bcrypt-cost", "4");
+            assertEquals(Main.Exit.USAGE, r.exit());
+            assertTrue(r.err().contains("empty password"), r.err());
+            assertFalse(Files.exists(users()));
+        }
+        assertEquals(Main.Exit.USAGE, run("\n", "hash-password", "--bcrypt-cost", "4").exit());
+    }
+
+    @Test
+    @DisplayName("A password over 72 bytes is refused with USAGE, while exactly 72 bytes is accepted")
+    void passwordLengthLimit() {
+        Run tooLong = addUser("alice", "x".repeat(73));
+        assertEquals(Main.Exit.USAGE, tooLong.exit());
+        assertTrue(tooLong.err().contains("72"), tooLong.err());
+        assertFalse(Files.exists(users()));
+
+        Run multiByte = addUser("alice", "é".repeat(37));
+        assertEquals(Main.Exit.USAGE, multiByte.exit(), "37 two-byte characters are 74 bytes");
+        assertFalse(Files.exists(users()));
+
+        assertEquals(Main.Exit.OK, addUser("alice", "x".repeat(72)).exit());
+        assertTrue(Files.exists(users()));
+    }
+
+    @Test
+    @DisplayName("add-user without exactly one name, or with an invalid name, is refused with USAGE")
+    void addUserBadName() {
+        assertEquals(Main.Exit.USAGE, run("pw\n", "add-user", "--users", users().toString()).exit());
+        assertEquals(Main.Exit.USAGE, run("pw\n", "add-user", "a", "b", "--users", users().toString()).exit());
+        assertEquals(Main.Exit.USAGE, addUser("no spaces allowed", "pw").exit());
+        assertFalse(Files.exists(users()));
+    }
+
+    @Test
+    @DisplayName("--role with hash-password is refused with USAGE")
+    void roleOutsideAddUser() {
+        Run r = run("pw\n", "hash-password", "--role", "ops", "--bcrypt-cost", "4");
+        assertEquals(Main.Exit.USAGE, r.exit());
+        assertTrue(r.err().contains("--role"), r.err());
+    }
+}

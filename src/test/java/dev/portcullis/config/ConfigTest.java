@@ -1,0 +1,90 @@
+package dev.portcullis.config;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Tests the validation the Config record performs on construction. */
+@DisplayName("Config")
+class ConfigTest {
+
+    private static Config config(int wsPort, int httpPort, int maxMessageBytes, int bcryptCost, String logLevel) {
+        Path data = Path.of("data");
+        return new Config("127.0.0.1", wsPort, httpPort, data, data.resolve("users.json"), false,
+                data.resolve("jwt-secret"), false, "portcullis", Duration.ofHours(1), Duration.ofSeconds(5),
+                Duration.ofSeconds(5), maxMessageBytes, 2, 64, bcryptCost, null, logLevel);
+    }
+
+    private static Config validWithPort(int port) {
+        return config(port, 8081, 65536, 12, "info");
+    }
+
+    @ParameterizedTest(name = "port {0}")
+    @ValueSource(ints = {0, 1, 8080, 65535})
+    @DisplayName("Ports from 0 to 65535 are accepted")
+    void acceptsPortRange(int port) {
+        assertEquals(port, validWithPort(port).wsPort());
+        assertEquals(port, config(8080, port, 65536, 12, "info").httpPort());
+    }
+
+    @ParameterizedTest(name = "port {0}")
+    @ValueSource(ints = {-1, 65536, Integer.MAX_VALUE})
+    @DisplayName("Ports outside 0 to 65535 are rejected with a message naming the option")
+    void rejectsPortsOutOfRange(int port) {
+        IllegalArgumentException ws = assertThrows(IllegalArgumentException.class, () -> validWithPort(port));
+        assertTrue(ws.getMessage().contains("--ws-port"), ws.getMessage());
+        IllegalArgumentException http = assertThrows(IllegalArgumentException.class,
+                () -> config(8080, port, 65536, 12, "info"));
+        assertTrue(http.getMessage().contains("--http-port"), http.getMessage());
+    }
+
+    @Test
+    @DisplayName("The largest message must be at least 1024 bytes")
+    void maxMessageBytesMinimum() {
+        assertEquals(1024, Config.MIN_MESSAGE_BYTES);
+        assertDoesNotThrow(() -> config(8080, 8081, 1024, 12, "info"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config(8080, 8081, 1023, 12, "info"));
+        assertTrue(e.getMessage().contains("--max-message-bytes"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "cost {0}")
+    @ValueSource(ints = {4, 12, 30})
+    @DisplayName("A bcrypt cost jBCrypt can compute is accepted")
+    void acceptsBcryptCost(int cost) {
+        assertEquals(cost, config(8080, 8081, 65536, cost, "info").bcryptCost());
+    }
+
+    @ParameterizedTest(name = "cost {0}")
+    @ValueSource(ints = {-1, 0, 3, 32, 99})
+    @DisplayName("A bcrypt cost below 4 or above 31 is rejected with a message naming the option")
+    void rejectsBcryptCost(int cost) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config(8080, 8081, 65536, cost, "info"));
+        assertTrue(e.getMessage().contains("--bcrypt-cost"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"trace", "debug", "info", "warn", "error"})
+    @DisplayName("Each documented log level is accepted")
+    void acceptsLogLevels(String level) {
+        assertEquals(level, config(8080, 8081, 65536, 12, level).logLevel());
+    }
+
+    @ParameterizedTest(name = "log level \"{0}\"")
+    @ValueSource(strings = {"verbose", "INFO", "", "warning"})
+    @DisplayName("Any other log level is rejected with a message naming the option")
+    void rejectsLogLevels(String level) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> config(8080, 8081, 65536, 12, level));
+        assertTrue(e.getMessage().contains("--log-level"), e.getMessage());
+    }
+}
