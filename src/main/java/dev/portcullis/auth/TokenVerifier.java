@@ -10,6 +10,7 @@ import com.auth0.jwt.interfaces.DecodedJWT;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Checks access tokens: HS256 only (so {@code alg:none} and RS256 fail), a valid signature, the configured
@@ -38,20 +39,28 @@ public final class TokenVerifier {
         } catch (JWTVerificationException e) {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, e.getClass().getSimpleName());
         }
-        List<String> roles;
-        try {
-            roles = jwt.getClaim("roles").isMissing() || jwt.getClaim("roles").isNull()
-                    ? List.of() : jwt.getClaim("roles").asList(String.class);
-        } catch (JWTDecodeException e) {
-            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "roles claim is not a list of strings");
-        }
-        if (roles == null) {
-            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "roles claim is not a list");
-        }
+        List<String> roles = stringList(jwt, "roles").orElse(List.of());
         if (jwt.getSubject() == null || jwt.getSubject().isBlank() || jwt.getSubject().length() > 256) {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "subject missing, empty or longer than 256 characters");
         }
         return new VerifiedToken(jwt.getSubject(), roles, jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant(),
-                jwt.getId());
+                jwt.getId(), stringList(jwt, "rooms"));
+    }
+
+    /** An optional claim that must be a list of strings when present; anything else makes the token invalid. */
+    private static Optional<List<String>> stringList(DecodedJWT jwt, String name) throws TokenRejectedException {
+        var claim = jwt.getClaim(name);
+        if (claim.isMissing() || claim.isNull()) {
+            return Optional.empty();
+        }
+        try {
+            List<String> list = claim.asList(String.class);
+            if (list == null || list.contains(null)) {
+                throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim is not a list of strings");
+            }
+            return Optional.of(list);
+        } catch (JWTDecodeException e) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim is not a list of strings");
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
  * @param usersFileExplicit   whether the operator named the users file; only a default one is created
  * @param jwtSecretExplicit   whether the operator named the secret file; only a default one is generated
  * @param auditLog            the audit log file, or {@code null} to write audit lines to stderr
+ * @param roomsFile           the room rules, or {@code null} when every room follows {@code roomDefaultAllow}
  */
 public record Config(
         String bind,
@@ -31,7 +32,12 @@ public record Config(
         int loginQueue,
         int bcryptCost,
         Path auditLog,
-        String logLevel) {
+        String logLevel,
+        long maxOutboundBytes,
+        Duration pingInterval,
+        Path roomsFile,
+        boolean roomDefaultAllow,
+        int maxRoomsPerConnection) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -61,6 +67,13 @@ public record Config(
         if (bcryptCost < 4 || bcryptCost > 30) {
             // jBCrypt refuses 31 although the format allows it.
             throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 30");
+        }
+        if (maxOutboundBytes < maxMessageBytes) {
+            throw new IllegalArgumentException("--max-outbound-bytes must be at least --max-message-bytes");
+        }
+        requirePositive("ping-interval", pingInterval);
+        if (maxRoomsPerConnection < 1) {
+            throw new IllegalArgumentException("--max-rooms-per-connection must be at least 1");
         }
         if (!LOG_LEVELS.contains(logLevel)) {
             throw new IllegalArgumentException("--log-level must be one of trace, debug, info, warn, error");

@@ -49,7 +49,20 @@ public final class ConfigLoader {
                 r.parsed(Option.LOGIN_QUEUE, Values::integer),
                 r.parsed(Option.BCRYPT_COST, Values::integer),
                 auditLog,
-                r.required(Option.LOG_LEVEL).toLowerCase(java.util.Locale.ROOT));
+                r.required(Option.LOG_LEVEL).toLowerCase(java.util.Locale.ROOT),
+                r.parsed(Option.MAX_OUTBOUND_BYTES, Values::size),
+                r.parsed(Option.PING_INTERVAL, Values::duration),
+                r.optional(Option.ROOMS).map(Path::of).orElse(null),
+                r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),
+                r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer));
+    }
+
+    private static boolean allowOrDeny(String text) {
+        return switch (text) {
+            case "allow" -> true;
+            case "deny" -> false;
+            default -> throw new IllegalArgumentException("must be 'allow' or 'deny', not '" + text + "'");
+        };
     }
 
     private Properties readConfigFile(Map<Option, String> flags) {

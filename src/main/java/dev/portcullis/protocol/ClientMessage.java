@@ -3,7 +3,8 @@ package dev.portcullis.protocol;
 import java.util.Objects;
 
 /** A message a client sends, decoded from one text frame by {@link MessageCodec}. */
-public sealed interface ClientMessage permits ClientMessage.Auth, ClientMessage.Unknown {
+public sealed interface ClientMessage
+        permits ClientMessage.Auth, ClientMessage.Join, ClientMessage.Leave, ClientMessage.Publish, ClientMessage.Unknown {
 
     /** {@code {"type":"auth","token":"<jwt>"}}: the first message of every connection (protocol.md §4.1). */
     record Auth(String token) implements ClientMessage {
@@ -15,6 +16,23 @@ public sealed interface ClientMessage permits ClientMessage.Auth, ClientMessage.
         public String toString() {
             return "Auth[token=<redacted>]";
         }
+    }
+
+    /** {@code {"type":"join","room":"R"}} (protocol.md §5.1). The room name is not validated yet. */
+    record Join(String room) implements ClientMessage {
+    }
+
+    /** {@code {"type":"leave","room":"R"}} (protocol.md §5.2). */
+    record Leave(String room) implements ClientMessage {
+    }
+
+    /**
+     * {@code {"type":"message","room":"R","payload":..,"id":..}} (protocol.md §5.3). The payload stays
+     * serialized JSON: the server relays it and never looks inside.
+     *
+     * @param id the client's own id for the message, or null
+     */
+    record Publish(String room, String payloadJson, String id) implements ClientMessage {
     }
 
     /** Well-formed JSON with a {@code type} this server does not know. */

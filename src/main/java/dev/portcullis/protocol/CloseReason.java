@@ -13,6 +13,8 @@ public enum CloseReason {
     INVALID_TOKEN(1008, "Invalid token"),
     /** The token's {@code exp} has passed (beyond the clock leeway). */
     TOKEN_EXPIRED(1008, "Token expired"),
+    /** More than {@code --max-outbound-bytes} waited for a peer that stopped reading. */
+    SLOW_CONSUMER(1008, "Slow consumer"),
     /** The server is stopping; another instance (or this one, restarted) will take the client. */
     SERVER_SHUTDOWN(1001, "Server shutting down"),
     /** A bug on the server's side; the connection cannot continue. */

@@ -9,7 +9,15 @@ public enum ErrorCode {
     /** A second {@code auth} on a connection that is already authenticated. */
     ALREADY_AUTHENTICATED("already_authenticated"),
     /** A binary frame after authentication; the protocol is text only. */
-    BINARY_NOT_SUPPORTED("binary_not_supported");
+    BINARY_NOT_SUPPORTED("binary_not_supported"),
+    /** A room name outside 1-64 characters of {@code A-Z a-z 0-9 . _ : -}. */
+    INVALID_ROOM("invalid_room"),
+    /** The room rules or the token's {@code rooms} claim do not let this user join that room. */
+    ACCESS_DENIED("access_denied"),
+    /** A message or leave for a room this connection has not joined; nothing was delivered. */
+    NOT_A_MEMBER("not_a_member"),
+    /** The connection is already in {@code --max-rooms-per-connection} rooms. */
+    TOO_MANY_ROOMS("too_many_rooms");
 
     private final String wire;
 

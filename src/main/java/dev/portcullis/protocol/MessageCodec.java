@@ -7,6 +7,7 @@ import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.RawValue;
 
 /**
  * The wire format: the only class that knows client and server messages are JSON objects with a
@@ -17,6 +18,8 @@ public final class MessageCodec {
     static final int MAX_NESTING_DEPTH = 32;
     /** A longer number literal is an attack on BigDecimal parsing, not data. */
     static final int MAX_NUMBER_LENGTH = 64;
+    /** Client ids are for correlation, not storage. */
+    static final int MAX_CLIENT_ID_CHARS = 128;
 
     private final ObjectMapper json;
 
@@ -48,8 +51,29 @@ public final class MessageCodec {
         }
         return switch (type.textValue()) {
             case "auth" -> new ClientMessage.Auth(requiredString(root, "token"));
+            case "join" -> new ClientMessage.Join(requiredText(root, "room"));
+            case "leave" -> new ClientMessage.Leave(requiredText(root, "room"));
+            case "message" -> publish(root);
             default -> new ClientMessage.Unknown(type.textValue());
         };
+    }
+
+    private ClientMessage.Publish publish(JsonNode root) throws MalformedMessageException {
+        String room = requiredText(root, "room");
+        JsonNode payload = root.get("payload");
+        if (payload == null) {
+            throw new MalformedMessageException("'message' needs a field 'payload' (any JSON value)");
+        }
+        JsonNode id = root.get("id");
+        if (id != null && !id.isNull() && (!id.isTextual() || id.textValue().length() > MAX_CLIENT_ID_CHARS)) {
+            throw new MalformedMessageException("'id' must be a string of at most " + MAX_CLIENT_ID_CHARS + " characters");
+        }
+        return new ClientMessage.Publish(room, payload.toString(), id == null || id.isNull() ? null : id.textValue());
+    }
+
+    /** Encodes {@code message} once for any number of recipients. */
+    public OutboundText outbound(ServerMessage message) {
+        return new OutboundText(encode(message));
     }
 
     public String encode(ServerMessage message) {
@@ -62,11 +86,48 @@ public final class MessageCodec {
         } else if (message instanceof ServerMessage.Error error) {
             out.put("type", "error");
             out.put("code", error.code().wire());
+            if (error.room() != null) {
+                out.put("room", error.room());
+            }
+            if (error.id() != null) {
+                out.put("id", error.id());
+            }
             out.put("message", error.message());
+        } else if (message instanceof ServerMessage.Joined joined) {
+            out.put("type", "joined");
+            out.put("room", joined.room());
+            joined.members().forEach(out.putArray("members")::add);
+        } else if (message instanceof ServerMessage.Left left) {
+            out.put("type", "left");
+            out.put("room", left.room());
+        } else if (message instanceof ServerMessage.RoomMessage m) {
+            out.put("type", "message");
+            out.put("room", m.room());
+            out.put("from", m.from());
+            out.putRawValue("payload", new RawValue(m.payloadJson()));
+            if (m.id() != null) {
+                out.put("id", m.id());
+            }
+            out.put("seq", m.seq());
+            out.put("ts", m.ts());
+        } else if (message instanceof ServerMessage.Presence p) {
+            out.put("type", "presence");
+            out.put("room", p.room());
+            out.put("user", p.user());
+            out.put("event", p.event().wire());
         } else {
             throw new IllegalArgumentException("no encoding for " + message.getClass());
         }
         return out.toString();
+    }
+
+    /** A string field that must be present; its content is the caller's to validate. */
+    private static String requiredText(JsonNode root, String field) throws MalformedMessageException {
+        JsonNode value = root.get(field);
+        if (value == null || !value.isTextual()) {
+            throw new MalformedMessageException("'" + root.get("type").textValue() + "' needs a string field '" + field + "'");
+        }
+        return value.textValue();
     }
 
     private static String requiredString(JsonNode root, String field) throws MalformedMessageException {

@@ -1,16 +1,18 @@
 package dev.portcullis.server;
 
 import dev.portcullis.protocol.CloseReason;
-import dev.portcullis.session.Gatekeeper;
 import dev.portcullis.session.Session;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.util.Collections;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocket;
-import org.java_websocket.drafts.Draft_6455;
+import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.server.WebSocketServer;
 import org.slf4j.Logger;
@@ -18,27 +20,36 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The WebSocket listener: turns Java-WebSocket callbacks into {@link Gatekeeper} calls, one {@link Session}
- * attached to each socket. Callbacks run on the library's worker threads, each socket pinned to one.
+ * attached to each socket, and runs the heartbeat. Callbacks run on the library's worker threads, each
+ * socket pinned to one; the heartbeat runs on the scheduler.
  */
 final class GateServer extends WebSocketServer {
     private static final Logger log = LoggerFactory.getLogger(GateServer.class);
     /** Room for a burst of simultaneous connects; the kernel caps it at net.core.somaxconn. */
     private static final int ACCEPT_BACKLOG = 1024;
-    /** Seconds between pings; a peer silent for 1.5 times this is dropped as lost. */
-    private static final int PING_INTERVAL_SECONDS = 30;
+    /** A peer that has not answered a ping for this many intervals is gone. */
+    private static final int MISSED_PONG_INTERVALS = 2;
 
     private final Gatekeeper gatekeeper;
+    private final ScheduledExecutorService scheduler;
+    private final long maxOutboundBytes;
+    private final Duration pingInterval;
     private final AtomicLong connectionIds = new AtomicLong();
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
-    GateServer(InetSocketAddress address, int maxFrameBytes, Gatekeeper gatekeeper) {
-        // No extensions: permessage-deflate stays off, so a small frame cannot inflate into a huge one.
-        super(address, List.of(new Draft_6455(Collections.emptyList(), maxFrameBytes)));
+    GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
+               Gatekeeper gatekeeper, ScheduledExecutorService scheduler) {
+        super(address, List.of(new GateDraft(maxFrameBytes)));
         this.gatekeeper = gatekeeper;
+        this.scheduler = scheduler;
+        this.maxOutboundBytes = maxOutboundBytes;
+        this.pingInterval = pingInterval;
+        setWebSocketFactory(new GateSocketFactory());
         setReuseAddr(true);
         setTcpNoDelay(true);
         setMaxPendingConnections(ACCEPT_BACKLOG);
-        setConnectionLostTimeout(PING_INTERVAL_SECONDS);
+        // Our heartbeat replaces the library's: it needs sub-second intervals in tests and two missed intervals.
+        setConnectionLostTimeout(0);
     }
 
     /** Completes with the bound port once the listener accepts connections, or fails if it could not bind. */
@@ -48,13 +59,17 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onStart() {
+        long every = pingInterval.toMillis();
+        scheduler.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
         started.complete(getPort());
     }
 
     @Override
     public void onOpen(WebSocket socket, ClientHandshake handshake) {
         // The request URI is not logged: later protocol versions may carry credentials in its query.
-        Session session = new Session("c" + connectionIds.incrementAndGet(), new WebSocketConnection(socket));
+        var counting = (GateSocketFactory.CountingSocket) socket;
+        Session session = new Session("c" + connectionIds.incrementAndGet(),
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes));
         socket.setAttachment(session);
         guarded(socket, () -> gatekeeper.opened(session));
     }
@@ -69,6 +84,11 @@ final class GateServer extends WebSocketServer {
     public void onMessage(WebSocket socket, ByteBuffer message) {
         Session session = socket.getAttachment();
         guarded(socket, () -> gatekeeper.binary(session));
+    }
+
+    @Override
+    public void onWebsocketPong(WebSocket socket, Framedata frame) {
+        ((GateSocketFactory.CountingSocket) socket).lastPongNanos = System.nanoTime();
     }
 
     @Override
@@ -91,6 +111,33 @@ final class GateServer extends WebSocketServer {
         }
         Session session = socket.getAttachment();
         log.debug("{}: socket error: {}", session == null ? "-" : session.id(), e.toString());
+    }
+
+    /** Pings every open socket; drops those that have not answered for {@link #MISSED_PONG_INTERVALS} intervals. */
+    private void heartbeat() {
+        try {
+            long deadline = System.nanoTime() - MISSED_PONG_INTERVALS * pingInterval.toNanos();
+            for (WebSocket socket : getConnections()) {
+                var counting = (GateSocketFactory.CountingSocket) socket;
+                Session session = socket.getAttachment();
+                if (!socket.isOpen() || session == null) {
+                    continue;
+                }
+                if (counting.lastPongNanos - deadline < 0) {
+                    log.debug("{}: no pong for {} intervals, dropping", session.id(), MISSED_PONG_INTERVALS);
+                    ((WebSocketConnection) session.connection()).abort("Heartbeat timeout");
+                } else {
+                    try {
+                        socket.sendPing();
+                    } catch (WebsocketNotConnectedException e) {
+                        // closed since we looked; its close callback cleans up
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            // An exception would cancel the periodic task and silently stop every future heartbeat.
+            log.error("heartbeat sweep failed", e);
+        }
     }
 
     /** A bug in our handling must not reach the library (which would swallow it) or hurt other sockets. */

@@ -11,7 +11,8 @@ import dev.portcullis.config.Config;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
-import dev.portcullis.session.Gatekeeper;
+import dev.portcullis.room.RoomPolicy;
+import dev.portcullis.room.RoomRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -45,6 +46,7 @@ public final class Portcullis implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private int wsPort;
     private int httpPort;
+    private RoomRegistry rooms;
 
     private Portcullis(Config config) {
         this.config = config;
@@ -79,6 +81,7 @@ public final class Portcullis implements AutoCloseable {
         LoginService logins = own(new LoginService(users, hasher, issuer,
                 config.loginThreads(), config.loginQueue(), config.bcryptCost()));
 
+        // Deadlines, heartbeats and hard closes: short tasks that only queue frames or close sockets.
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "gate-scheduler");
             t.setDaemon(true);
@@ -88,9 +91,14 @@ public final class Portcullis implements AutoCloseable {
         scheduler.setRemoveOnCancelPolicy(true);
         own(scheduler::shutdownNow);
 
-        Gatekeeper gatekeeper = new Gatekeeper(new MessageCodec(), verifier, audit, scheduler, config.authTimeout());
+        MessageCodec codec = new MessageCodec();
+        RoomPolicy.Default roomDefault = config.roomDefaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
+        RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
+        rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
+
+        Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
-                config.maxMessageBytes(), gatekeeper);
+                config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), gatekeeper, scheduler);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
@@ -153,6 +161,11 @@ public final class Portcullis implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The live rooms, for tests and metrics. */
+    public RoomRegistry rooms() {
+        return rooms;
     }
 
     /** The one line printed to stdout when both listeners are up. */

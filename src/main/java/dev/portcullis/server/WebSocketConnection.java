@@ -1,33 +1,84 @@
 package dev.portcullis.server;
 
+import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.Connection;
 import java.net.InetSocketAddress;
-import org.java_websocket.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.CloseFrame;
 
-/** A {@link Connection} backed by a Java-WebSocket socket. */
+/**
+ * A {@link Connection} over a Java-WebSocket socket, with the outbound bound the library lacks: bytes
+ * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer and
+ * is closed. Every close is followed, after a grace period, by a hard close, so a peer that never answers
+ * the closing handshake cannot keep its socket.
+ */
 final class WebSocketConnection implements Connection {
-    private final WebSocket socket;
+    /** How long a peer has to answer our close frame before the TCP connection is dropped. */
+    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
+    private final GateSocketFactory.CountingSocket socket;
+    private final ScheduledExecutorService scheduler;
+    private final long maxOutboundBytes;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
+    /** Bytes handed to the library by any sending thread. */
+    private final AtomicLong enqueued = new AtomicLong();
+    private final AtomicBoolean closing = new AtomicBoolean();
 
-    WebSocketConnection(WebSocket socket) {
+    WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler, long maxOutboundBytes) {
         this.socket = socket;
+        this.scheduler = scheduler;
+        this.maxOutboundBytes = maxOutboundBytes;
         this.remote = format(socket.getRemoteSocketAddress());
     }
 
     @Override
-    public void send(String text) {
+    public void send(OutboundText message) {
+        if (closing.get()) {
+            return;
+        }
+        var frame = new GateDraft.PreEncodedFrame(message.frame(TextFrames::encode));
+        long queued = enqueued.get() - socket.written.get();
+        if (queued + frame.wireLength() > maxOutboundBytes) {
+            close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason());
+            return;
+        }
+        enqueued.addAndGet(frame.wireLength());
         try {
-            socket.send(text);
+            socket.sendFrame(frame);
         } catch (WebsocketNotConnectedException e) {
             // The peer went away while we answered; its close callback cleans up.
         }
     }
 
+    /** Bytes queued in the library and not yet written to the kernel. */
+    long queuedBytes() {
+        return enqueued.get() - socket.written.get();
+    }
+
     @Override
     public void close(int code, String reason) {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
         socket.close(code, reason);
+        scheduler.schedule(() -> {
+            if (!socket.isClosed()) {
+                socket.closeConnection(code, reason);
+            }
+        }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Drops the TCP connection at once, without a closing handshake: for peers that are gone. */
+    void abort(String reason) {
+        closing.set(true);
+        socket.closeConnection(CloseFrame.ABNORMAL_CLOSE, reason);
     }
 
     @Override

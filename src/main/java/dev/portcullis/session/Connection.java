@@ -1,9 +1,14 @@
 package dev.portcullis.session;
 
+import dev.portcullis.protocol.OutboundText;
+
 /** The transport under a session: what the gate needs from a WebSocket, and nothing else. */
 public interface Connection {
-    /** Queues one text frame; never blocks. */
-    void send(String text);
+    /**
+     * Queues one text message; never blocks. Past the connection's outbound limit the message is dropped
+     * and the connection is closed as a slow consumer.
+     */
+    void send(OutboundText message);
 
     /** Starts the closing handshake with {@code code} and {@code reason}; safe to call from any thread, and more than once. */
     void close(int code, String reason);

@@ -1,12 +1,15 @@
 package dev.portcullis.session;
 
 import dev.portcullis.auth.VerifiedToken;
+import java.util.LinkedHashSet;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ScheduledFuture;
 
 /**
- * One WebSocket connection's state. Written by the connection's worker thread and by the scheduler
- * (the auth deadline), so every access to mutable fields holds this object's monitor.
+ * One WebSocket connection's state. Written by the connection's worker thread, by the scheduler (the
+ * auth deadline) and by whichever thread closes the socket, so every access to mutable fields holds this
+ * object's monitor. Lock order: a room's monitor may be held when this one is taken, never the reverse.
  */
 public final class Session {
     private final String id;
@@ -18,6 +21,11 @@ public final class Session {
     private VerifiedToken identity;
     /** Guarded by this; the pending auth deadline, null once it fired or was cancelled. */
     private ScheduledFuture<?> authDeadline;
+    /** Guarded by this; the rooms this connection has joined, in join order. */
+    private final Set<String> rooms = new LinkedHashSet<>();
+
+    /** What {@link #reserveRoom} did. */
+    public enum RoomReservation { ADDED, ALREADY_MEMBER, LIMIT_REACHED, NOT_AUTHENTICATED }
 
     public Session(String id, Connection connection) {
         this.id = Objects.requireNonNull(id);
@@ -74,11 +82,50 @@ public final class Session {
         return true;
     }
 
-    synchronized void authDeadline(ScheduledFuture<?> deadline) {
+    /**
+     * Records that this connection is joining {@code room}, unless it already has {@code max} rooms or is no
+     * longer authenticated (a close may race with a join).
+     */
+    public synchronized RoomReservation reserveRoom(String room, int max) {
+        if (state != ConnectionState.AUTHENTICATED) {
+            return RoomReservation.NOT_AUTHENTICATED;
+        }
+        if (rooms.contains(room)) {
+            return RoomReservation.ALREADY_MEMBER;
+        }
+        if (rooms.size() >= max) {
+            return RoomReservation.LIMIT_REACHED;
+        }
+        rooms.add(room);
+        return RoomReservation.ADDED;
+    }
+
+    /** Forgets {@code room}; false if this connection was not in it. */
+    public synchronized boolean releaseRoom(String room) {
+        return rooms.remove(room);
+    }
+
+    public synchronized boolean inRoom(String room) {
+        return rooms.contains(room);
+    }
+
+    /** Empties the room set and returns what it held, for the cleanup after a close. */
+    public synchronized Set<String> releaseAllRooms() {
+        Set<String> all = new LinkedHashSet<>(rooms);
+        rooms.clear();
+        return all;
+    }
+
+    public synchronized boolean isAuthenticated() {
+        return state == ConnectionState.AUTHENTICATED;
+    }
+
+    /** Remembers the pending auth deadline so that authentication or a close can cancel it. */
+    public synchronized void authDeadline(ScheduledFuture<?> deadline) {
         this.authDeadline = deadline;
     }
 
-    synchronized void cancelAuthDeadline() {
+    public synchronized void cancelAuthDeadline() {
         if (authDeadline != null) {
             authDeadline.cancel(false);
             authDeadline = null;

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.auth.VerifiedToken;
+import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.ConnectionState.Event;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -58,7 +60,7 @@ class ConnectionStateTest {
     void raceHasOneWinner() {
         Session s = new Session("c1", new Connection() {
             @Override
-            public void send(String text) {
+            public void send(OutboundText message) {
             }
 
             @Override
@@ -72,7 +74,7 @@ class ConnectionStateTest {
         });
         assertTrue(s.transition(ConnectionState.AWAITING_AUTH, Event.AUTH_TIMED_OUT));
         assertFalse(s.authenticate(new VerifiedToken("alice", List.of(),
-                Instant.EPOCH, Instant.EPOCH, "j")));
+                Instant.EPOCH, Instant.EPOCH, "j", Optional.empty())));
         assertEquals(ConnectionState.CLOSED, s.state());
         assertEquals(null, s.user());
     }

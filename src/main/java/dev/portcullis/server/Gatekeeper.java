@@ -1,4 +1,4 @@
-package dev.portcullis.session;
+package dev.portcullis.server;
 
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.TokenRejectedException;
@@ -10,6 +10,9 @@ import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MalformedMessageException;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.protocol.ServerMessage;
+import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.session.ConnectionState;
+import dev.portcullis.session.Session;
 import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,14 +30,16 @@ public final class Gatekeeper {
     private final MessageCodec codec;
     private final TokenVerifier verifier;
     private final AuditLog audit;
+    private final RoomRegistry rooms;
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
-    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit,
+    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms,
                       ScheduledExecutorService scheduler, Duration authTimeout) {
         this.codec = codec;
         this.verifier = verifier;
         this.audit = audit;
+        this.rooms = rooms;
         this.scheduler = scheduler;
         this.authTimeout = authTimeout;
     }
@@ -63,7 +68,13 @@ public final class Gatekeeper {
                 }
             }
             case AUTHENTICATED -> {
-                if (message instanceof ClientMessage.Auth) {
+                if (message instanceof ClientMessage.Join join) {
+                    rooms.join(session, join.room());
+                } else if (message instanceof ClientMessage.Leave leave) {
+                    rooms.leave(session, leave.room());
+                } else if (message instanceof ClientMessage.Publish publish) {
+                    rooms.publish(session, publish.room(), publish.payloadJson(), publish.id());
+                } else if (message instanceof ClientMessage.Auth) {
                     reply(session, ErrorCode.ALREADY_AUTHENTICATED, "this connection is already authenticated");
                 } else if (message instanceof ClientMessage.Unknown unknown) {
                     reply(session, ErrorCode.UNKNOWN_TYPE, "unknown message type");
@@ -88,6 +99,7 @@ public final class Gatekeeper {
         session.cancelAuthDeadline();
         String user = session.user();
         session.transition(ConnectionState.Event.DISCONNECTED);
+        rooms.disconnect(session);
         audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, byRemote ? "client" : "server");
     }
 
@@ -141,6 +153,6 @@ public final class Gatekeeper {
     }
 
     private void send(Session session, ServerMessage message) {
-        session.connection().send(codec.encode(message));
+        session.connection().send(codec.outbound(message));
     }
 }
