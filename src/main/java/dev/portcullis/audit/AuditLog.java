@@ -74,8 +74,12 @@ public final class AuditLog implements AutoCloseable {
     }
 
     /** {@code by} is {@code "server"} or {@code "client"}: who started the close. */
-    public void wsClose(String conn, String user, String remote, int code, String by) {
-        write(line("ws_close", conn, user, remote).put("code", code).put("by", by));
+    public void wsClose(String conn, String user, String remote, int code, String reason, String by) {
+        ObjectNode line = line("ws_close", conn, user, remote).put("code", code);
+        if (reason != null && !reason.isEmpty()) {
+            line.put("reason", reason.length() > MAX_FIELD_CHARS ? reason.substring(0, MAX_FIELD_CHARS) : reason);
+        }
+        write(line.put("by", by));
     }
 
     public void loginOk(String user, String remote) {

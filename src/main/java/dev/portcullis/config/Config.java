@@ -34,6 +34,7 @@ public record Config(
         Path auditLog,
         String logLevel,
         long maxOutboundBytes,
+        Duration closeTimeout,
         Duration pingInterval,
         Path roomsFile,
         boolean roomDefaultAllow,
@@ -72,6 +73,7 @@ public record Config(
             throw new IllegalArgumentException("--max-outbound-bytes must be at least --max-message-bytes");
         }
         requirePositive("ping-interval", pingInterval);
+        requirePositive("close-timeout", closeTimeout);
         if (maxRoomsPerConnection < 1) {
             throw new IllegalArgumentException("--max-rooms-per-connection must be at least 1");
         }

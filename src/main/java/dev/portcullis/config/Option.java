@@ -26,6 +26,8 @@ public enum Option {
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
     MAX_OUTBOUND_BYTES("max-outbound-bytes", "SIZE", "1MiB",
             "Bytes that may wait for a client that stops reading; past it the client is closed with 1008 Slow consumer."),
+    CLOSE_TIMEOUT("close-timeout", "DURATION", "5s",
+            "Time a peer has to answer the server's close frame before the TCP connection is dropped."),
     PING_INTERVAL("ping-interval", "DURATION", "30s",
             "Time between WebSocket pings; a peer that misses pongs for two intervals is dropped."),
     ROOMS("rooms", "FILE", null, "Room rules (JSON): which users and roles may join which rooms or globs."),

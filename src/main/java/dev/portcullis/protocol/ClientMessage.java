@@ -18,16 +18,16 @@ public sealed interface ClientMessage
         }
     }
 
-    /** {@code {"type":"join","room":"R"}} (protocol.md §5.1). The room name is not validated yet. */
+    /** {@code {"type":"join","room":"R"}} (protocol.md §4.4). The room name is not validated yet. */
     record Join(String room) implements ClientMessage {
     }
 
-    /** {@code {"type":"leave","room":"R"}} (protocol.md §5.2). */
+    /** {@code {"type":"leave","room":"R"}} (protocol.md §4.6). */
     record Leave(String room) implements ClientMessage {
     }
 
     /**
-     * {@code {"type":"message","room":"R","payload":..,"id":..}} (protocol.md §5.3). The payload stays
+     * {@code {"type":"message","room":"R","payload":..,"id":..}} (protocol.md §4.7). The payload stays
      * serialized JSON: the server relays it and never looks inside.
      *
      * @param id the client's own id for the message, or null

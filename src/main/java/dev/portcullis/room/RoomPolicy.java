@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * Who may join which room. Rules come from the rooms file, are tried in file order, and the first whose
  * pattern matches the room decides; a room no rule matches follows the default. A token's {@code rooms}
- * claim narrows this further: the room must also match one of its patterns (protocol.md §5.1).
+ * claim narrows this further: the room must also match one of its patterns (protocol.md §11.1).
  */
 public final class RoomPolicy {
     /** What happens to a room no rule names. */

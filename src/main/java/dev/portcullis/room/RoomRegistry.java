@@ -12,10 +12,10 @@ import java.util.regex.Pattern;
 
 /**
  * Every live room, and the join, leave and message requests of authenticated connections
- * (protocol.md §5). A room exists while it has members: the last leave removes it.
+ * (protocol.md §4.4-§4.8, §11). A room exists while it has members: the last leave removes it.
  */
 public final class RoomRegistry {
-    /** protocol.md §5: room names are short, printable and safe in logs and URLs. */
+    /** protocol.md §4.4: room names are short, printable and safe in logs and URLs. */
     public static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();

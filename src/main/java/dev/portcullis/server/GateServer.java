@@ -34,16 +34,18 @@ final class GateServer extends WebSocketServer {
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final Duration pingInterval;
+    private final Duration closeTimeout;
     private final AtomicLong connectionIds = new AtomicLong();
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
-               Gatekeeper gatekeeper, ScheduledExecutorService scheduler) {
+               Duration closeTimeout, Gatekeeper gatekeeper, ScheduledExecutorService scheduler) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.gatekeeper = gatekeeper;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
+        this.closeTimeout = closeTimeout;
         setWebSocketFactory(new GateSocketFactory());
         setReuseAddr(true);
         setTcpNoDelay(true);
@@ -69,7 +71,7 @@ final class GateServer extends WebSocketServer {
         // The request URI is not logged: later protocol versions may carry credentials in its query.
         var counting = (GateSocketFactory.CountingSocket) socket;
         Session session = new Session("c" + connectionIds.incrementAndGet(),
-                new WebSocketConnection(counting, scheduler, maxOutboundBytes));
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes, closeTimeout));
         socket.setAttachment(session);
         guarded(socket, () -> gatekeeper.opened(session));
     }
@@ -95,7 +97,7 @@ final class GateServer extends WebSocketServer {
     public void onClose(WebSocket socket, int code, String reason, boolean remote) {
         Session session = socket.getAttachment();
         if (session != null) {
-            guarded(socket, () -> gatekeeper.closed(session, code, remote));
+            guarded(socket, () -> gatekeeper.closed(session, code, reason, remote));
         }
     }
 

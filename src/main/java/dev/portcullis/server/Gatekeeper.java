@@ -95,12 +95,12 @@ public final class Gatekeeper {
     }
 
     /** The socket closed, whoever started it. */
-    public void closed(Session session, int code, boolean byRemote) {
+    public void closed(Session session, int code, String reason, boolean byRemote) {
         session.cancelAuthDeadline();
         String user = session.user();
         session.transition(ConnectionState.Event.DISCONNECTED);
         rooms.disconnect(session);
-        audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, byRemote ? "client" : "server");
+        audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byRemote ? "client" : "server");
     }
 
     private void malformed(Session session, String why) {

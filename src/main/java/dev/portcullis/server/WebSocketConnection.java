@@ -19,22 +19,23 @@ import org.java_websocket.framing.CloseFrame;
  * the closing handshake cannot keep its socket.
  */
 final class WebSocketConnection implements Connection {
-    /** How long a peer has to answer our close frame before the TCP connection is dropped. */
-    static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
-
     private final GateSocketFactory.CountingSocket socket;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
+    /** How long a peer has to answer our close frame before the TCP connection is dropped. */
+    private final Duration closeTimeout;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
     /** Bytes handed to the library by any sending thread. */
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
 
-    WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler, long maxOutboundBytes) {
+    WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
+                        long maxOutboundBytes, Duration closeTimeout) {
         this.socket = socket;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
+        this.closeTimeout = closeTimeout;
         this.remote = format(socket.getRemoteSocketAddress());
     }
 
@@ -72,7 +73,7 @@ final class WebSocketConnection implements Connection {
             if (!socket.isClosed()) {
                 socket.closeConnection(code, reason);
             }
-        }, CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        }, closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Drops the TCP connection at once, without a closing handshake: for peers that are gone. */
