@@ -10,6 +10,7 @@ import dev.portcullis.auth.UserStore;
 import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
+import dev.portcullis.room.RoomRegistry;
 import dev.portcullis.server.Portcullis;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -28,8 +29,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A real Portcullis on ephemeral ports with a temporary data dir, two users (alice: user, root: admin,
- * both with password {@link #PASSWORD}), a known secret and a {@link MutableClock}. Extra arguments
+ * A real Portcullis on ephemeral ports with a temporary data dir, four users (alice and bob: user,
+ * carol: user and staff, root: admin; all with password {@link #PASSWORD}), a known secret and a
+ * {@link MutableClock}. Extra arguments
  * override the test defaults, as flags do for an operator.
  */
 public final class TestServer implements AutoCloseable {
@@ -57,6 +59,8 @@ public final class TestServer implements AutoCloseable {
             Path users = dataDir.resolve("users.json");
             UserStore.write(users, List.of(
                     new User("alice", PASSWORD_HASH, List.of("user")),
+                    new User("bob", PASSWORD_HASH, List.of("user")),
+                    new User("carol", PASSWORD_HASH, List.of("user", "staff")),
                     new User("root", PASSWORD_HASH, List.of("admin"))));
             Path secret = dataDir.resolve("secret.txt");
             Files.writeString(secret, SECRET + "\n");
@@ -103,6 +107,10 @@ public final class TestServer implements AutoCloseable {
         return server.wsPort();
     }
 
+    public RoomRegistry rooms() {
+        return server.rooms();
+    }
+
     public RecordingClient connect() {
         return RecordingClient.connect(http, wsUri());
     }
@@ -134,8 +142,21 @@ public final class TestServer implements AutoCloseable {
 
     /** A connection that has passed the gate as {@code username}. */
     public RecordingClient authenticated(String username) {
-        RecordingClient c = connect().auth(login(username, PASSWORD));
+        return authenticatedWith(login(username, PASSWORD));
+    }
+
+    /** A connection that has passed the gate with {@code token}. */
+    public RecordingClient authenticatedWith(String token) {
+        RecordingClient c = connect().auth(token);
         c.awaitMessage("auth_ok");
+        return c;
+    }
+
+    /** A raw-socket connection that has passed the gate as {@code username}, for misbehaving on purpose. */
+    public RawClient rawAuthenticated(String username, int receiveBuffer) {
+        RawClient c = RawClient.connect(wsPort(), receiveBuffer);
+        c.sendText(JSON.createObjectNode().put("type", "auth").put("token", login(username, PASSWORD)).toString());
+        assertEquals("auth_ok", json(c.readText()).get("type").asText());
         return c;
     }
 
