@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
@@ -40,9 +41,6 @@ public final class Main {
             return code;
         }
     }
-
-    /** bcrypt only reads this many bytes of a password. */
-    private static final int BCRYPT_MAX_PASSWORD_BYTES = 72;
 
     private final Map<String, String> env;
     private final InputStream in;
@@ -153,8 +151,8 @@ public final class Main {
         if (password == null || password.isEmpty()) {
             throw new IllegalArgumentException("empty password");
         }
-        if (password.getBytes(StandardCharsets.UTF_8).length > BCRYPT_MAX_PASSWORD_BYTES) {
-            throw new IllegalArgumentException("password is longer than " + BCRYPT_MAX_PASSWORD_BYTES
+        if (password.getBytes(StandardCharsets.UTF_8).length > LoginService.MAX_PASSWORD_BYTES) {
+            throw new IllegalArgumentException("password is longer than " + LoginService.MAX_PASSWORD_BYTES
                     + " bytes; bcrypt would ignore the rest");
         }
         return password;

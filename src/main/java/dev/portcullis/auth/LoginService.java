@@ -1,5 +1,6 @@
 package dev.portcullis.auth;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * An unknown user costs one bcrypt against a dummy hash, so timing does not reveal which names exist.
  */
 public final class LoginService implements AutoCloseable {
+    /** bcrypt ignores everything past this many bytes of a password. */
+    public static final int MAX_PASSWORD_BYTES = 72;
+
     private final UserStore users;
     private final PasswordHasher hasher;
     private final TokenIssuer issuer;
@@ -54,11 +58,17 @@ public final class LoginService implements AutoCloseable {
         }
     }
 
+    /**
+     * Exactly one bcrypt per attempt whatever the outcome, so unknown, disabled and broken accounts and
+     * over-long passwords cost the same time as a real check.
+     */
     private Optional<IssuedToken> check(String username, String password) {
         Optional<User> user = users.find(username);
-        String hash = user.map(User::passwordHash).orElse(dummyHash);
-        boolean ok = hasher.verify(password, hash);
-        if (!ok || user.isEmpty()) {
+        // bcrypt reads 72 bytes; a longer password would log in with any suffix, so it never can.
+        boolean checkable = user.isPresent() && user.get().canLogIn()
+                && password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES;
+        boolean matches = hasher.verify(password, checkable ? user.get().passwordHash() : dummyHash);
+        if (!checkable || !matches) {
             return Optional.empty();
         }
         return Optional.of(issuer.issue(user.get()));

@@ -30,7 +30,12 @@ public final class PasswordHasher {
         }
         // jBCrypt 0.4 only parses $2a$; $2b$ and $2y$ hash the same bytes for passwords under 255 bytes.
         String normalized = "$2a$" + hash.substring(4);
-        String computed = BCrypt.hashpw(password, normalized);
+        String computed;
+        try {
+            computed = BCrypt.hashpw(password, normalized);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
         return MessageDigest.isEqual(
                 computed.substring(4).getBytes(StandardCharsets.US_ASCII),
                 normalized.substring(4).getBytes(StandardCharsets.US_ASCII));

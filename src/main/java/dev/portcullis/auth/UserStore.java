@@ -20,7 +20,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The users file, {@code {"users":[{"username":..,"password_hash":..,"roles":[..]}]}}, held in memory and
+ * The users file, {@code {"users":[{"username":..,"password_hash":..,"roles":[..],"disabled":false}]}}, held in memory and
  * re-read when its modification time changes, so {@code add-user} takes effect without a restart.
  * Lookups touch the disk, so they belong on the login pool, never on a WebSocket thread.
  */
@@ -57,6 +57,7 @@ public final class UserStore {
     /** The highest bcrypt cost in the file, so the dummy hash for unknown users costs as much as a real one. */
     public int maxCost(int fallback) {
         return snapshot.users().values().stream()
+                .filter(User::canLogIn)
                 .mapToInt(u -> PasswordHasher.costOf(u.passwordHash()))
                 .max().orElse(fallback);
     }
@@ -96,9 +97,15 @@ public final class UserStore {
             u.path("roles").forEach(r -> roles.add(r.asText()));
             User user;
             try {
-                user = new User(u.path("username").asText(null), u.path("password_hash").asText(null), roles);
-            } catch (IllegalArgumentException | NullPointerException e) {
+                user = new User(u.path("username").asText(null), u.path("password_hash").asText(null), roles,
+                        u.path("disabled").asBoolean(false));
+            } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("users file " + file + ": " + e.getMessage());
+            }
+            if (!PasswordHasher.isBcryptHash(user.passwordHash())) {
+                // One broken entry must not take the server down; it just never logs in. The hash is not shown.
+                log.warn("users file {}: '{}' has a missing or malformed password_hash and can never log in"
+                        + " (expected $2a$, $2b$ or $2y$ with cost 04-30)", file, user.username());
             }
             if (users.putIfAbsent(user.username(), user) != null) {
                 throw new IllegalArgumentException("users file " + file + " lists '" + user.username() + "' twice");
@@ -116,6 +123,9 @@ public final class UserStore {
             n.put("username", u.username());
             n.put("password_hash", u.passwordHash());
             u.roles().forEach(n.putArray("roles")::add);
+            if (u.disabled()) {
+                n.put("disabled", true);
+            }
         }
         byte[] bytes = (JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n")
                 .getBytes(StandardCharsets.UTF_8);

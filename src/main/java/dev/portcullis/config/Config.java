@@ -35,6 +35,7 @@ public record Config(
         String logLevel,
         long maxOutboundBytes,
         Duration closeTimeout,
+        Duration handshakeTimeout,
         Duration pingInterval,
         Path roomsFile,
         boolean roomDefaultAllow,
@@ -74,6 +75,7 @@ public record Config(
         }
         requirePositive("ping-interval", pingInterval);
         requirePositive("close-timeout", closeTimeout);
+        requirePositive("handshake-timeout", handshakeTimeout);
         if (maxRoomsPerConnection < 1) {
             throw new IllegalArgumentException("--max-rooms-per-connection must be at least 1");
         }

@@ -52,6 +52,7 @@ public final class ConfigLoader {
                 r.required(Option.LOG_LEVEL).toLowerCase(java.util.Locale.ROOT),
                 r.parsed(Option.MAX_OUTBOUND_BYTES, Values::size),
                 r.parsed(Option.CLOSE_TIMEOUT, Values::duration),
+                r.parsed(Option.HANDSHAKE_TIMEOUT, Values::duration),
                 r.parsed(Option.PING_INTERVAL, Values::duration),
                 r.optional(Option.ROOMS).map(Path::of).orElse(null),
                 r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),

@@ -23,6 +23,8 @@ public enum Option {
     TOKEN_TTL("token-ttl", "DURATION", "1h", "Lifetime of tokens issued by POST /auth/login."),
     CLOCK_LEEWAY("clock-leeway", "DURATION", "5s", "Clock skew tolerated when checking 'exp' and 'iat' (whole seconds)."),
     AUTH_TIMEOUT("auth-timeout", "DURATION", "5s", "Time a new WebSocket has to send its auth message."),
+    HANDSHAKE_TIMEOUT("handshake-timeout", "DURATION", "5s",
+            "Time a new TCP connection has to complete its WebSocket upgrade request (at most 8 KiB)."),
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
     MAX_OUTBOUND_BYTES("max-outbound-bytes", "SIZE", "1MiB",
             "Bytes that may wait for a client that stops reading; past it the client is closed with 1008 Slow consumer."),

@@ -39,14 +39,15 @@ final class GateServer extends WebSocketServer {
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
-               Duration closeTimeout, Gatekeeper gatekeeper, ScheduledExecutorService scheduler) {
+               Duration closeTimeout, Duration handshakeTimeout, Gatekeeper gatekeeper,
+               ScheduledExecutorService scheduler) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.gatekeeper = gatekeeper;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
-        setWebSocketFactory(new GateSocketFactory());
+        setWebSocketFactory(new GateSocketFactory(scheduler, handshakeTimeout));
         setReuseAddr(true);
         setTcpNoDelay(true);
         setMaxPendingConnections(ACCEPT_BACKLOG);
@@ -70,6 +71,7 @@ final class GateServer extends WebSocketServer {
     public void onOpen(WebSocket socket, ClientHandshake handshake) {
         // The request URI is not logged: later protocol versions may carry credentials in its query.
         var counting = (GateSocketFactory.CountingSocket) socket;
+        counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
                 new WebSocketConnection(counting, scheduler, maxOutboundBytes, closeTimeout));
         socket.setAttachment(session);
@@ -95,6 +97,7 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onClose(WebSocket socket, int code, String reason, boolean remote) {
+        ((GateSocketFactory.CountingSocket) socket).handshakeDone();
         Session session = socket.getAttachment();
         if (session != null) {
             guarded(socket, () -> gatekeeper.closed(session, code, reason, remote));

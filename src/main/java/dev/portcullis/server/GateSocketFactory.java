@@ -5,18 +5,34 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.WebSocketServerFactory;
 import org.java_websocket.drafts.Draft;
+import org.java_websocket.framing.CloseFrame;
 
 /**
  * Makes sockets that count the bytes the selector thread has handed to the kernel, so a connection knows
- * how much it has queued but not yet written: Java-WebSocket's own outbound queue is unbounded.
+ * how much it has queued but not yet written (Java-WebSocket's own outbound queue is unbounded), and that
+ * cannot linger before their upgrade: Java-WebSocket never times out or bounds an unfinished handshake.
  */
 final class GateSocketFactory implements WebSocketServerFactory {
+    /** An upgrade request is a few hundred bytes; this leaves room for cookies and long headers. */
+    static final int MAX_HANDSHAKE_BYTES = 8 * 1024;
+
+    private final ScheduledExecutorService scheduler;
+    private final Duration handshakeTimeout;
+
+    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout) {
+        this.scheduler = scheduler;
+        this.handshakeTimeout = handshakeTimeout;
+    }
 
     /** A Java-WebSocket socket with a written-bytes counter and a heartbeat timestamp. */
     static final class CountingSocket extends WebSocketImpl {
@@ -24,6 +40,17 @@ final class GateSocketFactory implements WebSocketServerFactory {
         final AtomicLong written = new AtomicLong();
         /** System.nanoTime() of the last pong (or of the open); written by the socket's worker thread. */
         volatile long lastPongNanos = System.nanoTime();
+        /** Bytes read before the upgrade completed; selector thread only. */
+        private long handshakeBytes;
+        /** Closes the socket if the upgrade has not completed in time; cancelled on open. */
+        private volatile ScheduledFuture<?> handshakeDeadline;
+
+        void handshakeDone() {
+            ScheduledFuture<?> deadline = handshakeDeadline;
+            if (deadline != null) {
+                deadline.cancel(false);
+            }
+        }
 
         CountingSocket(WebSocketAdapter listener, List<Draft> drafts) {
             super(listener, drafts);
@@ -32,22 +59,34 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, Draft d) {
-        return new CountingSocket(a, List.of(d));
+        return createWebSocket(a, List.of(d));
     }
 
     @Override
     public WebSocketImpl createWebSocket(WebSocketAdapter a, List<Draft> d) {
-        return new CountingSocket(a, d);
+        CountingSocket socket = new CountingSocket(a, d);
+        socket.handshakeDeadline = scheduler.schedule(() -> {
+            if (!socket.isOpen() && !socket.isClosed()) {
+                socket.closeConnection(CloseFrame.NEVER_CONNECTED, "Handshake timeout");
+            }
+        }, handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        return socket;
     }
 
     @Override
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
         // The library registers the socket as the key's attachment before it asks for the channel.
-        AtomicLong written = ((CountingSocket) key.attachment()).written;
+        CountingSocket socket = (CountingSocket) key.attachment();
+        AtomicLong written = socket.written;
         return new ByteChannel() {
             @Override
             public int read(ByteBuffer dst) throws IOException {
-                return channel.read(dst);
+                int n = channel.read(dst);
+                if (n > 0 && !socket.isOpen() && (socket.handshakeBytes += n) > MAX_HANDSHAKE_BYTES) {
+                    // The library would keep growing its buffer for as long as the peer keeps talking.
+                    throw new IOException("handshake request over " + MAX_HANDSHAKE_BYTES + " bytes");
+                }
+                return n;
             }
 
             @Override

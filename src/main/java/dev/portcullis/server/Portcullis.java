@@ -99,7 +99,7 @@ public final class Portcullis implements AutoCloseable {
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
-                gatekeeper, scheduler);
+                config.handshakeTimeout(), gatekeeper, scheduler);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);

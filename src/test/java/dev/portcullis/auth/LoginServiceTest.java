@@ -114,6 +114,25 @@ class LoginServiceTest {
     }
 
     @Test
+    @DisplayName("Disabled accounts, broken hashes and passwords over 72 bytes never log in")
+    void accountsThatCannotLogIn() throws Exception {
+        Path file = dir.resolve("users.json");
+        String seventyTwo = "p".repeat(72);
+        UserStore.write(file, List.of(
+                new User("long", hasher.hash(seventyTwo, 4), List.of()),
+                new User("off", hasher.hash("off-pw", 4), List.of(), true),
+                new User("broken", "not-a-hash", List.of())));
+        users = UserStore.open(file);
+        try (LoginService login = service(Clock.fixed(NOW, ZoneOffset.UTC), 2, 4)) {
+            assertTrue(await(login.login("long", seventyTwo)).isPresent());
+            // bcrypt would accept any suffix after byte 72; the service refuses instead.
+            assertEquals(Optional.empty(), await(login.login("long", seventyTwo + "anything")));
+            assertEquals(Optional.empty(), await(login.login("off", "off-pw")));
+            assertEquals(Optional.empty(), await(login.login("broken", "not-a-hash")));
+        }
+    }
+
+    @Test
     @DisplayName("With one thread and no queue, a login while the thread is busy fails with BusyException")
     void busyWithoutQueue() throws Exception {
         GateClock gate = new GateClock();
