@@ -1,0 +1,141 @@
+package dev.portcullis.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.TestServer;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Raw-socket attacks on what is reachable before auth_ok: protocol.md §6 and §10. Each ends by checking
+ * that an honest client still gets in.
+ */
+class HostilePeerTest {
+    @TempDir
+    Path dir;
+    TestServer server;
+
+    @BeforeEach
+    void start() {
+        server = TestServer.start(dir, "--handshake-timeout", "300ms");
+    }
+
+    @AfterEach
+    void stillServing() {
+        try (RecordingClient c = server.authenticated("alice")) {
+            c.send("{\"type\":\"join\",\"room\":\"after-attack\"}");
+            c.awaitMessage("joined");
+        } finally {
+            server.close();
+        }
+    }
+
+    @Test
+    @DisplayName("§10: a header announcing a 2 GiB frame is answered with 1009 at once, before any allocation")
+    void twoGigabyteHeader() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            ByteBuffer header = ByteBuffer.allocate(14).put((byte) 0x81).put((byte) (0x80 | 127))
+                    .putLong(2L * 1024 * 1024 * 1024).put(new byte[] {1, 2, 3, 4});
+            c.writeRaw(header.array());
+            RawClient.Frame close = c.readUntilClose();
+            assertNotNull(close, "no close frame");
+            assertEquals(1009, close.closeCode());
+        }
+    }
+
+    @Test
+    @DisplayName("§10: fragments are counted as they arrive; passing the limit closes with 1009 without waiting for FIN")
+    void endlessFragments() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            byte[] kib = "f".repeat(1024).getBytes(StandardCharsets.US_ASCII);
+            c.writeRaw(RawClient.frame(RawClient.TEXT, false, kib, true));
+            for (int i = 1; i <= 64; i++) { // 65 KiB in all, one KiB over the limit, and never a FIN
+                c.writeRaw(RawClient.frame(0x0, false, kib, true));
+            }
+            RawClient.Frame close = c.readUntilClose();
+            assertNotNull(close, "the server waited for a FIN that never comes");
+            assertEquals(1009, close.closeCode());
+        }
+    }
+
+    @Test
+    @DisplayName("§6: an unmasked client frame is a protocol error, closed with 1002")
+    void unmaskedFrame() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            c.writeRaw(RawClient.frame(RawClient.TEXT, true, "{\"type\":\"auth\",\"token\":\"x\"}".getBytes(StandardCharsets.UTF_8), false));
+            RawClient.Frame close = c.readUntilClose();
+            assertNotNull(close);
+            assertEquals(1002, close.closeCode());
+        }
+    }
+
+    @Test
+    @DisplayName("§6: a text frame that is not UTF-8 is closed with 1007")
+    void invalidUtf8() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            c.writeRaw(RawClient.frame(RawClient.TEXT, true, new byte[] {'{', (byte) 0xC3, (byte) 0x28, '}'}, true));
+            RawClient.Frame close = c.readUntilClose();
+            assertNotNull(close);
+            assertEquals(1007, close.closeCode());
+        }
+    }
+
+    @Test
+    @DisplayName("§10: a connection that sends half an upgrade request is closed after --handshake-timeout")
+    void halfHandshake() {
+        try (RawClient c = RawClient.open(server.wsPort(), 0)) {
+            c.writeRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n".getBytes(StandardCharsets.US_ASCII));
+            long start = System.nanoTime();
+            c.awaitEndOfStream();
+            assertTrue((System.nanoTime() - start) / 1_000_000 >= 200, "closed before the deadline");
+        }
+    }
+
+    @Test
+    @DisplayName("§10: a connection that sends nothing at all is closed after --handshake-timeout")
+    void silentTcp() {
+        try (RawClient c = RawClient.open(server.wsPort(), 0)) {
+            c.awaitEndOfStream();
+        }
+    }
+
+    @Test
+    @DisplayName("§10: an upgrade request over 8 KiB is cut off")
+    void oversizedHandshake() {
+        try (RawClient c = RawClient.open(server.wsPort(), 0)) {
+            StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+            while (req.length() < 9 * 1024) {
+                req.append("X-Filler: ").append("z".repeat(100)).append("\r\n");
+            }
+            c.writeRaw(req.toString().getBytes(StandardCharsets.US_ASCII));
+            c.awaitEndOfStream();
+        }
+    }
+
+    @Test
+    @DisplayName("§5: deeply nested or huge-number JSON is a clean error after auth and a 1008 before it")
+    void hostileJson() {
+        String deep = "{\"type\":\"message\",\"room\":\"r\",\"payload\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
+        String bigNumber = "{\"type\":\"message\",\"room\":\"r\",\"payload\":" + "9".repeat(5000) + "}";
+        try (RecordingClient c = server.authenticated("alice")) {
+            c.send(deep);
+            c.awaitError("malformed_message");
+            c.send(bigNumber);
+            c.awaitError("malformed_message");
+        }
+        try (RecordingClient c = server.connect()) {
+            c.send(deep);
+            c.awaitClose(1008, "Expected auth message");
+        }
+    }
+}
