@@ -161,11 +161,16 @@ public final class Main {
     /**
      * slf4j-simple reads its settings once, when the first logger is made, so this runs before anything logs.
      * Java-WebSocket stays at info or above: at debug and trace it prints frame contents, tokens included.
+     * Its socket and framing classes are silenced: all they report at error level is a peer's protocol
+     * violation, with a stack trace, which would let any client flood the log; the audit log records the
+     * resulting close code instead.
      */
     private static void configureLogging(String level) {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
         setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket",
                 List.of("trace", "debug").contains(level) ? "info" : level);
+        setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.WebSocketImpl", "off");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.drafts", "off");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "true");
