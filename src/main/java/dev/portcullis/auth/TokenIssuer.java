@@ -8,7 +8,10 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 
-/** Signs HS256 access tokens carrying {@code sub}, {@code iat}, {@code exp}, {@code jti}, {@code iss} and {@code roles}. */
+/**
+ * Signs HS256 access tokens carrying {@code sub}, {@code iat}, {@code exp}, {@code jti}, {@code iss},
+ * {@code roles} and {@code token_use: "access"}.
+ */
 public final class TokenIssuer {
     private final Algorithm algorithm;
     private final String issuer;
@@ -34,6 +37,7 @@ public final class TokenIssuer {
                 .withExpiresAt(expiresAt)
                 .withJWTId(jti)
                 .withClaim("roles", user.roles())
+                .withClaim(TokenVerifier.TOKEN_USE, TokenVerifier.ACCESS)
                 .sign(algorithm);
         return new IssuedToken(token, jti, expiresAt);
     }

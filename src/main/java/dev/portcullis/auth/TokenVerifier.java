@@ -14,9 +14,14 @@ import java.util.Optional;
 
 /**
  * Checks access tokens: HS256 only (so {@code alg:none} and RS256 fail), a valid signature, the configured
- * issuer, a present {@code exp} and {@code sub}, and the clock leeway. Thread-safe.
+ * issuer, a present {@code exp} and {@code sub}, the clock leeway, and a {@code token_use} that is absent
+ * or {@code "access"}. Thread-safe.
  */
 public final class TokenVerifier {
+    /** The claim that says what kind of token this is; other kinds (refresh, ticket) must never open the gate. */
+    public static final String TOKEN_USE = "token_use";
+    public static final String ACCESS = "access";
+
     private final JWTVerifier verifier;
 
     public TokenVerifier(JwtSecret secret, String issuer, Duration leeway, Clock clock) {
@@ -40,6 +45,11 @@ public final class TokenVerifier {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, e.getClass().getSimpleName());
         }
         List<String> roles = stringList(jwt, "roles").orElse(List.of());
+        var use = jwt.getClaim(TOKEN_USE);
+        // Absent is accepted so tokens from other issuers sharing the secret still work; any other kind is not.
+        if (!use.isMissing() && !ACCESS.equals(use.asString())) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "token_use is not 'access'");
+        }
         if (jwt.getSubject() == null || jwt.getSubject().isBlank() || jwt.getSubject().length() > 256) {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "subject missing, empty or longer than 256 characters");
         }

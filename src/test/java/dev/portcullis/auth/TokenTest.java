@@ -80,6 +80,21 @@ class TokenTest {
         DecodedJWT decoded = JWT.decode(issued.token());
         assertEquals(ISSUER, decoded.getIssuer());
         assertEquals("HS256", decoded.getAlgorithm());
+        assertEquals("access", decoded.getClaim("token_use").asString());
+    }
+
+    @Test
+    @DisplayName("A token of another kind (token_use other than access) never opens the gate; one without token_use does")
+    void tokenKinds() throws Exception {
+        String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+        for (String use : List.of("\"refresh\"", "\"ticket\"", "\"Access\"", "1", "null")) {
+            String payload = b64(validPayload().replace("}", ",\"token_use\":" + use + "}"));
+            String input = header + "." + payload;
+            String token = input + "." + hs256(SECRET_TEXT.getBytes(StandardCharsets.UTF_8), input);
+            assertEquals(TokenRejectedException.Reason.INVALID, rejection(() -> verifier.verify(token)), use);
+        }
+        String input = header + "." + b64(validPayload());
+        assertEquals("mallory", verifier.verify(input + "." + hs256(SECRET_TEXT.getBytes(StandardCharsets.UTF_8), input)).subject());
     }
 
     @Test
