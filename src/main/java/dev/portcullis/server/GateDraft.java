@@ -50,7 +50,14 @@ final class GateDraft extends Draft_6455 {
     @Override
     public List<Framedata> translateFrame(ByteBuffer buffer) throws InvalidDataException {
         requireMasked(buffer);
-        return super.translateFrame(buffer);
+        try {
+            return super.translateFrame(buffer);
+        } catch (RuntimeException e) {
+            // 1.6.0 throws NullPointerException on a close frame whose reason is not UTF-8, and then leaves
+            // the connection open with the rest of the buffer unread. Anything unchecked here is a frame it
+            // could not parse: fail the connection as RFC 6455 says, instead of hanging.
+            throw new InvalidFrameException("Malformed frame", e);
+        }
     }
 
     /**

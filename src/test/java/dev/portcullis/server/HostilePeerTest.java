@@ -91,6 +91,19 @@ class HostilePeerTest {
     }
 
     @Test
+    @DisplayName("§6: a close frame whose reason is not UTF-8 fails the connection instead of leaving it hanging")
+    void closeReasonNotUtf8() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            c.writeRaw(RawClient.frame(RawClient.CLOSE, true, new byte[] {0x03, (byte) 0xE8, (byte) 0xC3, 0x28}, true));
+            RawClient.Frame close = c.readUntilClose();
+            if (close != null) {
+                assertEquals(1002, close.closeCode());
+            }
+            c.awaitEndOfStream();
+        }
+    }
+
+    @Test
     @DisplayName("§10: a connection that sends half an upgrade request is closed after --handshake-timeout")
     void halfHandshake() {
         try (RawClient c = RawClient.open(server.wsPort(), 0)) {

@@ -185,6 +185,19 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
+    /** Reads and discards whatever has arrived, without waiting; false once the server has closed the stream. */
+    public boolean drainAvailable() {
+        try {
+            int n = in.available();
+            if (n > 0) {
+                in.skipNBytes(n);
+            }
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** Reads and discards until the server closes the TCP connection; fails if it stays open past the timeout. */
     public void awaitEndOfStream() {
         byte[] sink = new byte[8192];
