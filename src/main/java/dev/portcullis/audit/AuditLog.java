@@ -82,6 +82,13 @@ public final class AuditLog implements AutoCloseable {
         write(line.put("by", by));
     }
 
+    /** {@code origin} is null when the header was absent. */
+    public void originRejected(String remote, String origin) {
+        ObjectNode line = line("origin_rejected", null, null, remote);
+        line.put("origin", origin == null ? null : truncate(origin));
+        write(line);
+    }
+
     public void loginOk(String user, String remote) {
         write(line("login_ok", null, user, remote));
     }
@@ -98,12 +105,16 @@ public final class AuditLog implements AutoCloseable {
             n.put("conn", conn);
         }
         if (user != null) {
-            n.put("user", user.length() > MAX_FIELD_CHARS ? user.substring(0, MAX_FIELD_CHARS) + "…" : user);
+            n.put("user", truncate(user));
         }
         if (remote != null) {
             n.put("remote", remote);
         }
         return n;
+    }
+
+    private static String truncate(String s) {
+        return s.length() > MAX_FIELD_CHARS ? s.substring(0, MAX_FIELD_CHARS) + "…" : s;
     }
 
     private void write(ObjectNode node) {

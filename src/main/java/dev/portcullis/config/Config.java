@@ -2,6 +2,7 @@ package dev.portcullis.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 
@@ -39,7 +40,9 @@ public record Config(
         Duration pingInterval,
         Path roomsFile,
         boolean roomDefaultAllow,
-        int maxRoomsPerConnection) {
+        int maxRoomsPerConnection,
+        List<String> allowedOrigins,
+        boolean allowMissingOrigin) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -78,6 +81,13 @@ public record Config(
         requirePositive("handshake-timeout", handshakeTimeout);
         if (maxRoomsPerConnection < 1) {
             throw new IllegalArgumentException("--max-rooms-per-connection must be at least 1");
+        }
+        allowedOrigins = List.copyOf(allowedOrigins);
+        for (String origin : allowedOrigins) {
+            if (!origin.equals("*") && !origin.matches("https?://[^/\\s;,]+")) {
+                throw new IllegalArgumentException("--allowed-origins: '" + origin
+                        + "' is not an origin (scheme://host[:port], no path) or '*'");
+            }
         }
         if (!LOG_LEVELS.contains(logLevel)) {
             throw new IllegalArgumentException("--log-level must be one of trace, debug, info, warn, error");

@@ -56,7 +56,9 @@ public final class ConfigLoader {
                 r.parsed(Option.PING_INTERVAL, Values::duration),
                 r.optional(Option.ROOMS).map(Path::of).orElse(null),
                 r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),
-                r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer));
+                r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer),
+                r.parsed(Option.ALLOWED_ORIGINS, Values::list),
+                r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool));
     }
 
     private static boolean allowOrDeny(String text) {

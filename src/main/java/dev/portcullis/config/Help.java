@@ -21,7 +21,7 @@ public final class Help {
         for (Option o : Option.values()) {
             String flag = "  --" + o.key() + " " + o.metavar();
             b.append(flag).append(" ".repeat(Math.max(1, 32 - flag.length()))).append(o.help());
-            o.defaultValue().ifPresent(d -> b.append(" Default: ").append(d).append('.'));
+            o.defaultValue().filter(d -> !d.isEmpty()).ifPresent(d -> b.append(" Default: ").append(d).append('.'));
             b.append('\n').append(" ".repeat(32)).append("env ").append(o.envName()).append('\n');
         }
         b.append("""

@@ -25,6 +25,11 @@ public enum Option {
     AUTH_TIMEOUT("auth-timeout", "DURATION", "5s", "Time a new WebSocket has to send its auth message."),
     HANDSHAKE_TIMEOUT("handshake-timeout", "DURATION", "5s",
             "Time a new TCP connection has to complete its WebSocket upgrade request (at most 8 KiB)."),
+    ALLOWED_ORIGINS("allowed-origins", "LIST", "",
+            "Comma-separated browser origins (e.g. https://app.example) allowed to connect and to call the HTTP API;"
+                    + " '*' allows any. Empty: no browser origin is allowed."),
+    ALLOW_MISSING_ORIGIN("allow-missing-origin", "true|false", "true",
+            "Accept clients that send no Origin header (non-browser clients; browsers always send one)."),
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
     MAX_OUTBOUND_BYTES("max-outbound-bytes", "SIZE", "1MiB",
             "Bytes that may wait for a client that stops reading; past it the client is closed with 1008 Slow consumer."),

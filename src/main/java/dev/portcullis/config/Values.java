@@ -2,6 +2,8 @@ package dev.portcullis.config;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,6 +62,19 @@ public final class Values {
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("size too large: '" + text + "'");
         }
+    }
+
+    /** A comma-separated list; blanks around items and empty items are dropped. */
+    public static List<String> list(String text) {
+        return Arrays.stream(text.split(",")).map(String::strip).filter(t -> !t.isEmpty()).toList();
+    }
+
+    public static boolean bool(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on" -> true;
+            case "false", "no", "off" -> false;
+            default -> throw new IllegalArgumentException("not true or false: '" + text + "'");
+        };
     }
 
     public static int integer(String text) {

@@ -23,8 +23,8 @@ public final class HttpApi implements AutoCloseable {
         this.handlers = handlers;
     }
 
-    public static HttpApi start(InetSocketAddress address, LoginService logins, AuditLog audit, long tokenTtlSeconds)
-            throws IOException {
+    public static HttpApi start(InetSocketAddress address, LoginService logins, AuditLog audit, long tokenTtlSeconds,
+                                OriginPolicy origins) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
         AtomicInteger n = new AtomicInteger();
         ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
@@ -33,7 +33,7 @@ public final class HttpApi implements AutoCloseable {
             return t;
         });
         server.setExecutor(handlers);
-        server.createContext("/", new Routes()
+        server.createContext("/", new Routes(origins)
                 .add("POST", "/auth/login", new LoginHandler(logins, audit, tokenTtlSeconds))
                 .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
         server.start();

@@ -19,6 +19,11 @@ final class Routes implements HttpHandler {
     }
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
+    private final OriginPolicy origins;
+
+    Routes(OriginPolicy origins) {
+        this.origins = origins;
+    }
 
     Routes add(String method, String path, HttpHandler handler) {
         routes.put(path, new Route(method, handler));
@@ -34,6 +39,20 @@ final class Routes implements HttpHandler {
                 return;
             }
             String method = exchange.getRequestMethod();
+            String origin = exchange.getRequestHeaders().getFirst("Origin");
+            if (origins.allowsCors(origin)) {
+                // Only an allowed origin is named; any other gets no CORS header and the browser hides the answer.
+                exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin.strip());
+                exchange.getResponseHeaders().set("Vary", "Origin");
+                if (method.equals("OPTIONS")) {
+                    exchange.getResponseHeaders().set("Access-Control-Allow-Methods", route.method());
+                    exchange.getResponseHeaders().set("Access-Control-Allow-Headers", "Content-Type, Authorization");
+                    exchange.getResponseHeaders().set("Access-Control-Max-Age", "600");
+                    exchange.sendResponseHeaders(204, -1);
+                    exchange.close();
+                    return;
+                }
+            }
             boolean headForGet = method.equals("HEAD") && route.method().equals("GET");
             if (!method.equals(route.method()) && !headForGet) {
                 exchange.getResponseHeaders().set("Allow", route.method().equals("GET") ? "GET, HEAD" : route.method());

@@ -2,8 +2,12 @@ package dev.portcullis.server;
 
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.session.Session;
+import dev.portcullis.http.OriginPolicy;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -11,9 +15,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocket;
+import org.java_websocket.drafts.Draft;
+import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
+import org.java_websocket.handshake.ServerHandshakeBuilder;
 import org.java_websocket.server.WebSocketServer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +38,12 @@ final class GateServer extends WebSocketServer {
     /** A peer that has not answered a ping for this many intervals is gone. */
     private static final int MISSED_PONG_INTERVALS = 2;
 
+    /** What a refused Origin reads: a complete response, then the end of the stream. */
+    private static final byte[] FORBIDDEN = ("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+            + "Content-Length: 19\r\nConnection: close\r\n\r\nOrigin not allowed\n").getBytes(StandardCharsets.US_ASCII);
+
     private final Gatekeeper gatekeeper;
+    private final OriginPolicy origins;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final Duration pingInterval;
@@ -39,10 +52,11 @@ final class GateServer extends WebSocketServer {
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
-               Duration closeTimeout, Duration handshakeTimeout, Gatekeeper gatekeeper,
+               Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, Gatekeeper gatekeeper,
                ScheduledExecutorService scheduler) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.gatekeeper = gatekeeper;
+        this.origins = origins;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
@@ -65,6 +79,30 @@ final class GateServer extends WebSocketServer {
         long every = pingInterval.toMillis();
         scheduler.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
         started.complete(getPort());
+    }
+
+    /**
+     * Refuses a disallowed Origin before the upgrade: no 101, no session. Java-WebSocket can only answer a
+     * refused handshake with 404, so the 403 of RFC 6455 §10.2 is written here and the output shut, which
+     * makes the library's own 404 fail to send.
+     */
+    @Override
+    public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket socket, Draft draft,
+                                                                       ClientHandshake request) throws InvalidDataException {
+        ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(socket, draft, request);
+        String origin = request.hasFieldValue("Origin") ? request.getFieldValue("Origin") : null;
+        if (!origins.allows(origin)) {
+            var counting = (GateSocketFactory.CountingSocket) socket;
+            gatekeeper.originRejected(WebSocketConnection.format(counting.getRemoteSocketAddress()), origin);
+            try {
+                counting.getChannel().write(ByteBuffer.wrap(FORBIDDEN));
+                ((SocketChannel) counting.getSelectionKey().channel()).shutdownOutput();
+            } catch (IOException e) {
+                // the peer is gone already
+            }
+            throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, "Origin not allowed");
+        }
+        return response;
     }
 
     @Override

@@ -44,6 +44,11 @@ public final class Gatekeeper {
         this.authTimeout = authTimeout;
     }
 
+    /** A handshake was refused for its Origin, before any session existed. */
+    public void originRejected(String remote, String origin) {
+        audit.originRejected(remote, origin);
+    }
+
     /** A socket finished its upgrade: start the auth deadline. */
     public void opened(Session session) {
         audit.wsConnect(session.id(), session.connection().remoteAddress());

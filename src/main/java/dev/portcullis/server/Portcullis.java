@@ -9,6 +9,7 @@ import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.config.Config;
 import dev.portcullis.http.HttpApi;
+import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
@@ -96,16 +97,17 @@ public final class Portcullis implements AutoCloseable {
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
         rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
 
+        OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
-                config.handshakeTimeout(), gatekeeper, scheduler);
+                config.handshakeTimeout(), origins, gatekeeper, scheduler);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
-                logins, audit, config.tokenTtl().toSeconds()));
+                logins, audit, config.tokenTtl().toSeconds(), origins));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }

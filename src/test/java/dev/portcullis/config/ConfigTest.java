@@ -21,7 +21,8 @@ class ConfigTest {
         return new Config("127.0.0.1", wsPort, httpPort, data, data.resolve("users.json"), false,
                 data.resolve("jwt-secret"), false, "portcullis", Duration.ofHours(1), Duration.ofSeconds(5),
                 Duration.ofSeconds(5), maxMessageBytes, 2, 64, bcryptCost, null, logLevel,
-                1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), null, true, 100);
+                1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), null, true, 100,
+                java.util.List.of(), true);
     }
 
     private static Config validWithPort(int port) {

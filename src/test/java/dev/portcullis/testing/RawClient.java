@@ -80,19 +80,32 @@ public final class RawClient implements AutoCloseable {
     }
 
     private void handshake(int port) {
-        writeRaw(("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII));
+        String response = upgrade(port);
+        assertTrue(response.startsWith("HTTP/1.1 101"), response);
+    }
+
+    /** Sends an upgrade request with {@code extraHeaders} (whole lines, no CRLF) and returns the response head. */
+    public String upgrade(int port, String... extraHeaders) {
+        StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port
+                + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
+        for (String h : extraHeaders) {
+            req.append(h).append("\r\n");
+        }
+        writeRaw(req.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         try {
             while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-                head.write(in.readUnsignedByte());
+                int b = in.read();
+                if (b < 0) {
+                    break;
+                }
+                head.write(b);
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String response = head.toString(StandardCharsets.US_ASCII);
-        assertTrue(response.startsWith("HTTP/1.1 101"), response);
+        return head.toString(StandardCharsets.US_ASCII);
     }
 
     public RawClient writeRaw(byte[] bytes) {
