@@ -64,11 +64,12 @@ public final class TokenVerifier {
             return Optional.empty();
         }
         try {
-            List<String> list = claim.asList(String.class);
-            if (list == null || list.contains(null)) {
+            // asList(String.class) would quietly turn numbers and booleans into strings.
+            List<Object> list = claim.asList(Object.class);
+            if (list == null || !list.stream().allMatch(String.class::isInstance)) {
                 throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim is not a list of strings");
             }
-            return Optional.of(list);
+            return Optional.of(list.stream().map(String.class::cast).toList());
         } catch (JWTDecodeException e) {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim is not a list of strings");
         }

@@ -73,8 +73,10 @@ public record Config(
             // jBCrypt refuses 31 although the format allows it.
             throw new IllegalArgumentException("--bcrypt-cost must be between 4 and 30");
         }
-        if (maxOutboundBytes < maxMessageBytes) {
-            throw new IllegalArgumentException("--max-outbound-bytes must be at least --max-message-bytes");
+        // A relayed message is a little larger than what its sender sent; room for two keeps members of a
+        // room with full-size messages from being closed as slow consumers on the first one.
+        if (maxOutboundBytes < 2L * maxMessageBytes) {
+            throw new IllegalArgumentException("--max-outbound-bytes must be at least twice --max-message-bytes");
         }
         requirePositive("ping-interval", pingInterval);
         requirePositive("close-timeout", closeTimeout);

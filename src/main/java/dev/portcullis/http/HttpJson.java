@@ -1,6 +1,7 @@
 package dev.portcullis.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -15,7 +16,7 @@ final class HttpJson {
     /** Login bodies are tiny; anything bigger is an attack or a mistake (protocol.md §7). */
     static final int MAX_BODY_BYTES = 16 * 1024;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     /** The request body was larger than {@link #MAX_BODY_BYTES}. */
     static final class TooLargeException extends IOException {

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
@@ -30,7 +32,12 @@ public final class MessageCodec {
                         .maxNumberLength(MAX_NUMBER_LENGTH)
                         .build())
                 .build();
-        this.json = new ObjectMapper(factory);
+        this.json = new ObjectMapper(factory)
+                // Relay numbers as written: 1.10 stays 1.10 and 1e999 does not become Infinity.
+                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+                // One message is one JSON value; anything after it is a malformed message, not ignored.
+                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     public ClientMessage decode(String text) throws MalformedMessageException {

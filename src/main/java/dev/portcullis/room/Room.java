@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.LongFunction;
 
 /**
@@ -26,17 +27,14 @@ final class Room {
         this.name = name;
     }
 
-    /** The outcome of a join: the users now present and whether this user just arrived. */
-    record Joined(List<String> users, boolean newUser) {
-    }
-
     /**
-     * Adds {@code session} unless it closed meanwhile (null then). {@code presence} is sent to the other users'
-     * connections when this is the user's first connection here.
+     * Adds {@code session} unless it closed meanwhile (false then). {@code presence} goes to the other users'
+     * connections when this is the user's first connection here; {@code joined}, built from the users now
+     * present, goes to {@code session} before the lock is released, so no traffic of this room can overtake it.
      */
-    synchronized Joined join(Session session, OutboundText presence) {
+    synchronized boolean join(Session session, OutboundText presence, Function<List<String>, OutboundText> joined) {
         if (!session.isAuthenticated()) {
-            return null;
+            return false;
         }
         String user = session.user();
         Set<Session> own = members.get(user);
@@ -47,7 +45,8 @@ final class Room {
             members.put(user, own);
         }
         own.add(session);
-        return new Joined(new ArrayList<>(members.keySet()), newUser);
+        session.connection().send(joined.apply(new ArrayList<>(members.keySet())));
+        return true;
     }
 
     /** Removes {@code session}; when it was the user's last connection, the remaining members get {@code presence}. */
@@ -76,8 +75,14 @@ final class Room {
         return true;
     }
 
-    synchronized List<String> users() {
-        return new ArrayList<>(members.keySet());
+    /** Sends {@code joined} again to a member; false if {@code session} is not (or no longer) in this room. */
+    synchronized boolean resendJoined(Session session, Function<List<String>, OutboundText> joined) {
+        Set<Session> own = members.get(session.user());
+        if (own == null || !own.contains(session)) {
+            return false;
+        }
+        session.connection().send(joined.apply(new ArrayList<>(members.keySet())));
+        return true;
     }
 
     synchronized boolean isEmpty() {

@@ -43,7 +43,7 @@ public final class RoomRegistry {
         switch (session.reserveRoom(room, maxRoomsPerConnection)) {
             case LIMIT_REACHED -> error(session, ErrorCode.TOO_MANY_ROOMS, room, null,
                     "a connection may be in at most " + maxRoomsPerConnection + " rooms");
-            case ALREADY_MEMBER -> send(session, new ServerMessage.Joined(room, members(room)));
+            case ALREADY_MEMBER -> rejoin(session, room);
             case ADDED -> admit(session, room);
             case NOT_AUTHENTICATED -> { }
         }
@@ -51,17 +51,23 @@ public final class RoomRegistry {
 
     private void admit(Session session, String room) {
         OutboundText presence = codec.outbound(new ServerMessage.Presence(room, session.user(), ServerMessage.PresenceEvent.JOIN));
-        Room.Joined[] joined = new Room.Joined[1];
+        boolean[] admitted = new boolean[1];
         rooms.compute(room, (name, existing) -> {
             Room r = existing == null ? new Room(name) : existing;
-            joined[0] = r.join(session, presence);
+            admitted[0] = r.join(session, presence, users -> codec.outbound(new ServerMessage.Joined(name, users)));
             return r.isEmpty() ? null : r;
         });
-        if (joined[0] == null) {
+        if (!admitted[0]) {
             session.releaseRoom(room); // closed while joining; the close's cleanup did not see this room
-            return;
         }
-        send(session, new ServerMessage.Joined(room, joined[0].users()));
+    }
+
+    /** A join of a room the connection is already in: the same answer, taken under the room's lock, no presence. */
+    private void rejoin(Session session, String room) {
+        Room r = rooms.get(room);
+        if (r == null || !r.resendJoined(session, users -> codec.outbound(new ServerMessage.Joined(room, users)))) {
+            admit(session, room); // the room lost track of this connection: join it for real
+        }
     }
 
     public void leave(Session session, String room) {
@@ -100,11 +106,6 @@ public final class RoomRegistry {
             r.leave(session, user, presence);
             return r.isEmpty() ? null : r;
         });
-    }
-
-    private List<String> members(String room) {
-        Room r = rooms.get(room);
-        return r == null ? List.of() : r.users();
     }
 
     /** How many rooms exist now; zero once every connection has left. */

@@ -111,7 +111,7 @@ final class GateServer extends WebSocketServer {
         var counting = (GateSocketFactory.CountingSocket) socket;
         counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
-                new WebSocketConnection(counting, scheduler, maxOutboundBytes, closeTimeout));
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes));
         socket.setAttachment(session);
         guarded(socket, () -> gatekeeper.opened(session));
     }
@@ -126,6 +126,20 @@ final class GateServer extends WebSocketServer {
     public void onMessage(WebSocket socket, ByteBuffer message) {
         Session session = socket.getAttachment();
         guarded(socket, () -> gatekeeper.binary(session));
+    }
+
+    /**
+     * Every close the server starts, ours or the library's (1002, 1007, 1009), flushes the queue and then
+     * drops TCP; a peer that stopped reading never lets the queue flush, so its socket is dropped after
+     * the close timeout.
+     */
+    @Override
+    public void onCloseInitiated(WebSocket socket, int code, String reason) {
+        scheduler.schedule(() -> {
+            if (!socket.isClosed()) {
+                ((GateSocketFactory.CountingSocket) socket).closeConnection(code, reason);
+            }
+        }, closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

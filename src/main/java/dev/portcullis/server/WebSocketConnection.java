@@ -4,9 +4,7 @@ import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.Connection;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
@@ -15,15 +13,12 @@ import org.java_websocket.framing.CloseFrame;
 /**
  * A {@link Connection} over a Java-WebSocket socket, with the outbound bound the library lacks: bytes
  * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer and
- * is closed. Every close is followed, after a grace period, by a hard close, so a peer that never answers
- * the closing handshake cannot keep its socket.
+ * is closed. ({@link GateServer} makes sure every close ends within the close timeout.)
  */
 final class WebSocketConnection implements Connection {
     private final GateSocketFactory.CountingSocket socket;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
-    /** How long a peer has to answer our close frame before the TCP connection is dropped. */
-    private final Duration closeTimeout;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
     /** Bytes handed to the library by any sending thread. */
@@ -31,11 +26,10 @@ final class WebSocketConnection implements Connection {
     private final AtomicBoolean closing = new AtomicBoolean();
 
     WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
-                        long maxOutboundBytes, Duration closeTimeout) {
+                        long maxOutboundBytes) {
         this.socket = socket;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
-        this.closeTimeout = closeTimeout;
         this.remote = format(socket.getRemoteSocketAddress());
     }
 
@@ -47,7 +41,11 @@ final class WebSocketConnection implements Connection {
         var frame = new GateDraft.PreEncodedFrame(message.frame(TextFrames::encode));
         long queued = enqueued.get() - socket.written.get();
         if (queued + frame.wireLength() > maxOutboundBytes) {
-            close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason());
+            // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may
+            // hold while it waits for that room's lock to clean up: close from the scheduler instead.
+            if (closing.compareAndSet(false, true)) {
+                scheduler.execute(() -> socket.close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason()));
+            }
             return;
         }
         enqueued.addAndGet(frame.wireLength());
@@ -65,15 +63,9 @@ final class WebSocketConnection implements Connection {
 
     @Override
     public void close(int code, String reason) {
-        if (!closing.compareAndSet(false, true)) {
-            return;
+        if (closing.compareAndSet(false, true)) {
+            socket.close(code, reason);
         }
-        socket.close(code, reason);
-        scheduler.schedule(() -> {
-            if (!socket.isClosed()) {
-                socket.closeConnection(code, reason);
-            }
-        }, closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Drops the TCP connection at once, without a closing handshake: for peers that are gone. */

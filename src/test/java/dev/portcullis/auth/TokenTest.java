@@ -84,6 +84,19 @@ class TokenTest {
     }
 
     @Test
+    @DisplayName("roles and rooms must be arrays of strings: numbers or booleans in them make the token invalid")
+    void strictStringLists() throws Exception {
+        String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+        for (String claim : List.of("\"roles\":[1,2]", "\"roles\":[\"a\",true]", "\"rooms\":[\"a\",null]",
+                "\"rooms\":\"a\"", "\"roles\":{\"a\":1}")) {
+            String payload = b64(validPayload().replace("\"roles\":[\"admin\"]", claim));
+            String input = header + "." + payload;
+            String token = input + "." + hs256(SECRET_TEXT.getBytes(StandardCharsets.UTF_8), input);
+            assertEquals(TokenRejectedException.Reason.INVALID, rejection(() -> verifier.verify(token)), claim);
+        }
+    }
+
+    @Test
     @DisplayName("A token of another kind (token_use other than access) never opens the gate; one without token_use does")
     void tokenKinds() throws Exception {
         String header = b64("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");

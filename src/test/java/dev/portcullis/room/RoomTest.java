@@ -113,9 +113,13 @@ class RoomTest {
                 assertEquals(1, m.get("seq").asLong());
                 assertEquals(before, m.get("ts").asLong());
             }
+            alice.send(message("lobby", "[1.10,1e999,12345678901234567890]", null));
+            String relayed = alice.awaitText();
+            assertTrue(relayed.contains("\"payload\":[1.10,1E+999,12345678901234567890]"), relayed);
+            assertEquals(2, bob.awaitMessage("message").get("seq").asLong());
             alice.send(message("lobby", "null", null));
             JsonNode second = bob.awaitMessage("message");
-            assertEquals(2, second.get("seq").asLong());
+            assertEquals(3, second.get("seq").asLong());
             assertTrue(second.get("payload").isNull());
             assertFalse(second.has("id"));
         }

@@ -204,6 +204,8 @@ class GateTest {
             c.awaitError("malformed_message");
             c.send("{\"no_type\":1}");
             c.awaitError("malformed_message");
+            c.send("{\"type\":\"join\",\"room\":\"r\"} trailing");
+            c.awaitError("malformed_message");
             c.send("{\"type\":\"teleport\"}");
             c.awaitError("unknown_type");
             c.sendBinary(new byte[] {1, 2, 3});

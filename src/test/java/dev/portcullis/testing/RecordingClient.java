@@ -90,6 +90,12 @@ public final class RecordingClient implements WebSocket.Listener, AutoCloseable 
         }
     }
 
+    /** The next event must be a text message; returns it exactly as it arrived. */
+    public String awaitText() {
+        Event e = awaitEvent();
+        return assertInstanceOf(Text.class, e, "expected a message, got " + e).text();
+    }
+
     /** The next event must be a text message; returns it parsed. */
     public JsonNode awaitMessage() {
         Event e = awaitEvent();
