@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
+import dev.portcullis.testing.Wire;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,18 +37,11 @@ class RoomDeliveryTest {
         }
     }
 
-    private static String join(String room) {
-        return "{\"type\":\"join\",\"room\":\"" + room + "\"}";
-    }
-
-    private static String message(String room, String payload, String id) {
-        return "{\"type\":\"message\",\"room\":\"" + room + "\",\"payload\":" + payload + ",\"id\":\"" + id + "\"}";
-    }
 
     /** Joins everyone in turn, draining the presence events each join causes, so the tests see only messages. */
     private static void joinAll(String room, List<RecordingClient> clients) {
         for (int i = 0; i < clients.size(); i++) {
-            clients.get(i).send(join(room)).awaitMessage("joined");
+            clients.get(i).send(Wire.join(room)).awaitMessage("joined");
             for (int earlier = 0; earlier < i; earlier++) {
                 assertEquals("presence", clients.get(earlier).awaitMessage().get("type").asText());
             }
@@ -70,7 +64,7 @@ class RoomDeliveryTest {
                 String user = users.get(u);
                 sending.add(CompletableFuture.runAsync(() -> {
                     for (int i = 0; i < perSender; i++) {
-                        c.send(message("order", "{\"i\":" + i + "}", user + "-" + i));
+                        c.send(Wire.message("order", "{\"i\":" + i + "}", user + "-" + i));
                     }
                 }, senders));
             }
@@ -113,7 +107,7 @@ class RoomDeliveryTest {
             for (int i = w; i < cycles; i += workers) {
                 try (RecordingClient c = server.connect()) {
                     c.auth(token).awaitMessage("auth_ok");
-                    c.send(join("cycle-" + (i % 100)));
+                    c.send(Wire.join("cycle-" + (i % 100)));
                     JsonNode reply = c.awaitMessage();
                     while (!reply.get("type").asText().equals("joined")) {
                         reply = c.awaitMessage();
@@ -136,16 +130,16 @@ class RoomDeliveryTest {
         try (RawClient stuck = server.rawAuthenticated("bob", 4096);
              RecordingClient alice = server.authenticated("alice");
              RecordingClient carol = server.authenticated("carol")) {
-            stuck.sendText(join("firehose"));
+            stuck.sendText(Wire.join("firehose"));
             assertEquals("joined", TestServer.json(stuck.readText()).get("type").asText());
-            alice.send(join("firehose")).awaitMessage("joined");
-            carol.send(join("firehose")).awaitMessage("joined");
+            alice.send(Wire.join("firehose")).awaitMessage("joined");
+            carol.send(Wire.join("firehose")).awaitMessage("joined");
             alice.awaitMessage("presence");
             // bob reads nothing from here on
 
             // Paced by the sender's own copy (its ack), so only bob, who reads nothing, falls behind.
             for (int i = 0; i < count; i++) {
-                alice.send(message("firehose", payload, "m" + i));
+                alice.send(Wire.message("firehose", payload, "m" + i));
                 JsonNode ack = alice.awaitMessage();
                 while (!ack.get("type").asText().equals("message")) {
                     ack = alice.awaitMessage();
@@ -175,9 +169,9 @@ class RoomDeliveryTest {
         server = TestServer.start(dir, "--ping-interval", "200ms");
         try (RawClient silent = server.rawAuthenticated("bob", 0);
              RecordingClient alice = server.authenticated("alice")) {
-            silent.sendText(join("hb"));
+            silent.sendText(Wire.join("hb"));
             assertEquals("joined", TestServer.json(silent.readText()).get("type").asText());
-            alice.send(join("hb")).awaitMessage("joined");
+            alice.send(Wire.join("hb")).awaitMessage("joined");
             long start = System.nanoTime();
             silent.awaitEndOfStream();
             assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() >= 100,
@@ -188,7 +182,7 @@ class RoomDeliveryTest {
             await().atMost(Duration.ofSeconds(5)).until(() -> server.auditEvents().stream().anyMatch(e ->
                     e.get("event").asText().equals("ws_close") && e.path("user").asText().equals("bob")
                             && e.get("code").asInt() == 1006));
-            alice.send(message("hb", "1", "alive"));
+            alice.send(Wire.message("hb", "1", "alive"));
             assertEquals("alive", alice.awaitMessage("message").get("id").asText());
         }
     }
@@ -200,10 +194,10 @@ class RoomDeliveryTest {
         try (RecordingClient alice = server.authenticated("alice");
              RecordingClient bob = server.authenticated("bob")) {
             joinAll("big", List.of(alice, bob));
-            alice.send(message("big", "\"" + "y".repeat(70 * 1024) + "\"", "huge"));
+            alice.send(Wire.message("big", "\"" + "y".repeat(70 * 1024) + "\"", "huge"));
             assertEquals(1009, alice.awaitClose().code());
             assertEquals("leave", bob.awaitMessage("presence").get("event").asText());
-            bob.send(message("big", "2", "small"));
+            bob.send(Wire.message("big", "2", "small"));
             assertEquals(1, bob.awaitMessage("message").get("seq").asLong());
         }
     }

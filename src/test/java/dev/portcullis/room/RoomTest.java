@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
+import dev.portcullis.testing.Wire;
 import dev.portcullis.testing.Tokens;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -37,14 +38,6 @@ class RoomTest {
         return server;
     }
 
-    private static String join(String room) {
-        return "{\"type\":\"join\",\"room\":\"" + room + "\"}";
-    }
-
-    private static String message(String room, String payload, String id) {
-        return "{\"type\":\"message\",\"room\":\"" + room + "\",\"payload\":" + payload
-                + (id == null ? "" : ",\"id\":\"" + id + "\"") + "}";
-    }
 
     @Test
     @DisplayName("§4.4/§4.5/§4.8: join answers joined with the members, and the others see presence join")
@@ -52,17 +45,17 @@ class RoomTest {
         start();
         try (RecordingClient alice = server.authenticated("alice");
              RecordingClient bob = server.authenticated("bob")) {
-            alice.send(join("lobby"));
+            alice.send(Wire.join("lobby"));
             JsonNode joined = alice.awaitMessage("joined");
             assertEquals("lobby", joined.get("room").asText());
             assertEquals("[\"alice\"]", joined.get("members").toString());
 
-            bob.send(join("lobby"));
+            bob.send(Wire.join("lobby"));
             assertEquals("[\"alice\",\"bob\"]", bob.awaitMessage("joined").get("members").toString());
             JsonNode presence = alice.awaitMessage("presence");
             assertEquals("{\"type\":\"presence\",\"room\":\"lobby\",\"user\":\"bob\",\"event\":\"join\"}", presence.toString());
 
-            bob.send(join("lobby"));
+            bob.send(Wire.join("lobby"));
             bob.awaitMessage("joined");
             bob.send("{\"type\":\"leave\",\"room\":\"lobby\"}");
             assertEquals("{\"type\":\"left\",\"room\":\"lobby\"}", bob.awaitMessage("left").toString());
@@ -78,13 +71,13 @@ class RoomTest {
         try (RecordingClient alice = server.authenticated("alice");
              RecordingClient bob1 = server.authenticated("bob");
              RecordingClient bob2 = server.authenticated("bob")) {
-            alice.send(join("lobby")).awaitMessage("joined");
-            bob1.send(join("lobby")).awaitMessage("joined");
+            alice.send(Wire.join("lobby")).awaitMessage("joined");
+            bob1.send(Wire.join("lobby")).awaitMessage("joined");
             assertEquals("join", alice.awaitMessage("presence").get("event").asText());
-            bob2.send(join("lobby"));
+            bob2.send(Wire.join("lobby"));
             assertEquals("[\"alice\",\"bob\"]", bob2.awaitMessage("joined").get("members").toString());
             bob1.close();
-            bob2.send(message("lobby", "1", "sync"));
+            bob2.send(Wire.message("lobby", "1", "sync"));
             bob2.awaitMessage("message");
             JsonNode next = alice.awaitMessage();
             assertEquals("message", next.get("type").asText(), "no presence while bob still has a connection: " + next);
@@ -99,8 +92,8 @@ class RoomTest {
         start();
         try (RecordingClient alice = server.authenticated("alice");
              RecordingClient bob = server.authenticated("bob")) {
-            alice.send(join("lobby")).awaitMessage("joined");
-            bob.send(join("lobby")).awaitMessage("joined");
+            alice.send(Wire.join("lobby")).awaitMessage("joined");
+            bob.send(Wire.join("lobby")).awaitMessage("joined");
             alice.awaitMessage("presence");
             long before = server.clock().millis();
             alice.send("{\"type\":\"message\",\"room\":\"lobby\",\"from\":\"root\",\"payload\":{\"text\":\"hi\",\"n\":[1,2]},\"id\":\"m-1\",\"extra\":true}");
@@ -113,11 +106,11 @@ class RoomTest {
                 assertEquals(1, m.get("seq").asLong());
                 assertEquals(before, m.get("ts").asLong());
             }
-            alice.send(message("lobby", "[1.10,1e999,12345678901234567890]", null));
+            alice.send(Wire.message("lobby", "[1.10,1e999,12345678901234567890]", null));
             String relayed = alice.awaitText();
             assertTrue(relayed.contains("\"payload\":[1.10,1E+999,12345678901234567890]"), relayed);
             assertEquals(2, bob.awaitMessage("message").get("seq").asLong());
-            alice.send(message("lobby", "null", null));
+            alice.send(Wire.message("lobby", "null", null));
             JsonNode second = bob.awaitMessage("message");
             assertEquals(3, second.get("seq").asLong());
             assertTrue(second.get("payload").isNull());
@@ -131,22 +124,22 @@ class RoomTest {
         start();
         try (RecordingClient alice = server.authenticated("alice");
              RecordingClient bob = server.authenticated("bob")) {
-            alice.send(join("secret")).awaitMessage("joined");
-            bob.send(message("secret", "\"intrusion\"", "x1"));
+            alice.send(Wire.join("secret")).awaitMessage("joined");
+            bob.send(Wire.message("secret", "\"intrusion\"", "x1"));
             JsonNode e = bob.awaitError("not_a_member");
             assertEquals("secret", e.get("room").asText());
             assertEquals("x1", e.get("id").asText());
             bob.send("{\"type\":\"leave\",\"room\":\"secret\"}");
             bob.awaitError("not_a_member");
 
-            alice.send(message("secret", "\"for members only\"", null));
+            alice.send(Wire.message("secret", "\"for members only\"", null));
             alice.awaitMessage("message");
             // bob asks something; its answer must be the very next thing bob sees: no room traffic leaked before it
-            bob.send(join("elsewhere"));
+            bob.send(Wire.join("elsewhere"));
             assertEquals("elsewhere", bob.awaitMessage("joined").get("room").asText());
-            alice.send(message("secret", "\"still\"", null));
+            alice.send(Wire.message("secret", "\"still\"", null));
             assertEquals(2, alice.awaitMessage("message").get("seq").asLong());
-            bob.send(join("elsewhere"));
+            bob.send(Wire.join("elsewhere"));
             bob.awaitMessage("joined");
             bob.assertNoEvents();
             alice.assertNoEvents();
@@ -163,7 +156,7 @@ class RoomTest {
                 JsonNode e = alice.awaitError("invalid_room");
                 assertFalse(e.has("room"), "an invalid name is not echoed");
             }
-            alice.send(join("a.b_c:d-" + "9".repeat(56))).awaitMessage("joined");
+            alice.send(Wire.join("a.b_c:d-" + "9".repeat(56))).awaitMessage("joined");
             alice.send("{\"type\":\"join\"}");
             alice.awaitError("malformed_message");
             alice.send("{\"type\":\"message\",\"room\":\"lobby\"}");
@@ -178,12 +171,12 @@ class RoomTest {
     void roomLimit() {
         start("--max-rooms-per-connection", "2");
         try (RecordingClient alice = server.authenticated("alice")) {
-            alice.send(join("r1")).awaitMessage("joined");
-            alice.send(join("r2")).awaitMessage("joined");
-            assertEquals("r3", alice.send(join("r3")).awaitError("too_many_rooms").get("room").asText());
-            alice.send(join("r1")).awaitMessage("joined"); // already a member: still fine
+            alice.send(Wire.join("r1")).awaitMessage("joined");
+            alice.send(Wire.join("r2")).awaitMessage("joined");
+            assertEquals("r3", alice.send(Wire.join("r3")).awaitError("too_many_rooms").get("room").asText());
+            alice.send(Wire.join("r1")).awaitMessage("joined"); // already a member: still fine
             alice.send("{\"type\":\"leave\",\"room\":\"r2\"}").awaitMessage("left");
-            alice.send(join("r3")).awaitMessage("joined");
+            alice.send(Wire.join("r3")).awaitMessage("joined");
         }
     }
 
@@ -243,9 +236,9 @@ class RoomTest {
         start();
         try (RecordingClient alice = server.authenticated("alice")) {
             RecordingClient bob = server.authenticated("bob");
-            alice.send(join("a")).awaitMessage("joined");
-            bob.send(join("a")).awaitMessage("joined");
-            bob.send(join("b")).awaitMessage("joined");
+            alice.send(Wire.join("a")).awaitMessage("joined");
+            bob.send(Wire.join("a")).awaitMessage("joined");
+            bob.send(Wire.join("b")).awaitMessage("joined");
             assertEquals("join", alice.awaitMessage("presence").get("event").asText());
             assertEquals(2, server.rooms().roomCount());
             bob.close();
@@ -258,14 +251,14 @@ class RoomTest {
     }
 
     private static void assertAllowed(RecordingClient c, String room) {
-        c.send(join(room));
+        c.send(Wire.join(room));
         JsonNode reply = nextIgnoringPresence(c);
         assertEquals("joined", reply.get("type").asText(), room + ": " + reply);
         assertEquals(room, reply.get("room").asText(), room);
     }
 
     private static void assertDenied(RecordingClient c, String room) {
-        c.send(join(room));
+        c.send(Wire.join(room));
         JsonNode reply = nextIgnoringPresence(c);
         assertEquals("access_denied", reply.path("code").asText(), room + ": " + reply);
         assertEquals(room, reply.get("room").asText());
