@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -87,6 +88,32 @@ public final class AuditLog implements AutoCloseable {
         ObjectNode line = line("origin_rejected", null, null, remote);
         line.put("origin", origin == null ? null : truncate(origin));
         write(line);
+    }
+
+    public void rateLimited(String conn, String user, String remote, long retryAfterMs) {
+        write(line("rate_limited", conn, user, remote).put("retry_after_ms", retryAfterMs));
+    }
+
+    /** {@code by} is {@code "server"} for automatic blocks, else the admin's name. */
+    public void userBlocked(String user, String by, Instant until, String reason) {
+        write(line("user_blocked", null, user, null).put("by", by).put("until", until.toString()).put("reason", reason));
+    }
+
+    public void userUnblocked(String user, String by) {
+        write(line("user_unblocked", null, user, null).put("by", by));
+    }
+
+    public void ipBanned(String ip, Instant until) {
+        write(line("ip_banned", null, null, ip).put("until", until.toString()));
+    }
+
+    /** A connection refused at the door: {@code status} is the HTTP status it got. */
+    public void connectionRefused(String remote, int status, String reason) {
+        write(line("connection_refused", null, null, remote).put("status", status).put("reason", reason));
+    }
+
+    public void loginThrottled(String attemptedUser, String remote, long retryAfterMs) {
+        write(line("login_throttled", null, attemptedUser, remote).put("retry_after_ms", retryAfterMs));
     }
 
     public void loginOk(String user, String remote) {

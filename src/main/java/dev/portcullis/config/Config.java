@@ -42,7 +42,8 @@ public record Config(
         boolean roomDefaultAllow,
         int maxRoomsPerConnection,
         List<String> allowedOrigins,
-        boolean allowMissingOrigin) {
+        boolean allowMissingOrigin,
+        AbuseConfig abuse) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -53,6 +54,7 @@ public record Config(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(usersFile, "usersFile");
         Objects.requireNonNull(jwtSecretFile, "jwtSecretFile");
+        Objects.requireNonNull(abuse, "abuse");
         requirePort("ws-port", wsPort);
         requirePort("http-port", httpPort);
         if (issuer == null || issuer.isBlank()) {

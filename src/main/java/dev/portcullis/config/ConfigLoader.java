@@ -1,5 +1,6 @@
 package dev.portcullis.config;
 
+import dev.portcullis.limit.RateSpec;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -58,7 +59,20 @@ public final class ConfigLoader {
                 r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),
                 r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer),
                 r.parsed(Option.ALLOWED_ORIGINS, Values::list),
-                r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool));
+                r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool),
+                new AbuseConfig(
+                        r.parsed(Option.RATE_LIMIT, RateSpec::parse),
+                        r.parsed(Option.BLOCK_AFTER, Values::countOrOff),
+                        r.parsed(Option.BLOCK_WINDOW, Values::duration),
+                        r.parsed(Option.BLOCK_DURATION, Values::duration),
+                        r.parsed(Option.IP_CONNECT_RATE, RateSpec::parse),
+                        r.parsed(Option.MAX_PENDING_PER_IP, Values::countOrOff),
+                        r.parsed(Option.IP_AUTH_FAILURES, RateSpec::parseCount),
+                        r.parsed(Option.IP_BAN_DURATION, Values::duration),
+                        r.parsed(Option.TRUST_FORWARDED_FOR, Values::list),
+                        r.parsed(Option.LOGIN_FAILURES_PER_USER, RateSpec::parseCount),
+                        r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
+                        r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff)));
     }
 
     private static boolean allowOrDeny(String text) {

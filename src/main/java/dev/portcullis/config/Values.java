@@ -77,6 +77,18 @@ public final class Values {
         };
     }
 
+    /** A whole number of at least 1, or {@code off} (returned as 0). */
+    public static int countOrOff(String text) {
+        if (text.strip().equalsIgnoreCase("off")) {
+            return 0;
+        }
+        int n = integer(text);
+        if (n < 1) {
+            throw new IllegalArgumentException("must be at least 1, or off");
+        }
+        return n;
+    }
+
     public static int integer(String text) {
         try {
             return Integer.parseInt(text.strip());

@@ -3,14 +3,22 @@ package dev.portcullis.http;
 import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
+import dev.portcullis.auth.TokenVerifier;
+import dev.portcullis.limit.ForwardedFor;
+import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.server.AbuseGuard;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login} and {@code GET /healthz}. */
+/**
+ * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz}
+ * and the admin endpoints for blocks.
+ */
 public final class HttpApi implements AutoCloseable {
     /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
     private static final int HANDLER_THREADS = 4;
@@ -23,8 +31,12 @@ public final class HttpApi implements AutoCloseable {
         this.handlers = handlers;
     }
 
-    public static HttpApi start(InetSocketAddress address, LoginService logins, AuditLog audit, long tokenTtlSeconds,
-                                OriginPolicy origins) throws IOException {
+    /** What the handlers need from the rest of the server. */
+    public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
+                           ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock) {
+    }
+
+    public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds) throws IOException {
         HttpServer server = HttpServer.create(address, 0);
         AtomicInteger n = new AtomicInteger();
         ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
@@ -33,8 +45,12 @@ public final class HttpApi implements AutoCloseable {
             return t;
         });
         server.setExecutor(handlers);
-        server.createContext("/", new Routes(origins)
-                .add("POST", "/auth/login", new LoginHandler(logins, audit, tokenTtlSeconds))
+        AdminHandlers admin = new AdminHandlers(services);
+        server.createContext("/", new Routes(services.origins(), services.forwardedFor())
+                .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds))
+                .add("POST", "/admin/block", admin::block)
+                .add("POST", "/admin/unblock", admin::unblock)
+                .add("GET", "/admin/blocks", admin::list)
                 .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
         server.start();
         return new HttpApi(server, handlers);

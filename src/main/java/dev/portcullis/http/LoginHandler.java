@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpHandler;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.LoginService;
+import dev.portcullis.limit.LoginThrottle;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -16,12 +17,14 @@ import java.util.concurrent.CompletionException;
  */
 final class LoginHandler implements HttpHandler {
     private final LoginService logins;
+    private final LoginThrottle throttle;
     private final AuditLog audit;
     private final long ttlSeconds;
 
-    LoginHandler(LoginService logins, AuditLog audit, long ttlSeconds) {
-        this.logins = logins;
-        this.audit = audit;
+    LoginHandler(HttpApi.Services services, long ttlSeconds) {
+        this.logins = services.logins();
+        this.throttle = services.throttle();
+        this.audit = services.audit();
         this.ttlSeconds = ttlSeconds;
     }
 
@@ -45,6 +48,15 @@ final class LoginHandler implements HttpHandler {
             exchange.close();
             return;
         }
+        String ip = Routes.clientIp(exchange);
+        long wait = throttle.retryAfterMillis(username, ip);
+        if (wait > 0) {
+            // Checked before bcrypt: a throttled guess costs the server nothing.
+            audit.loginThrottled(username, remote, wait);
+            exchange.getResponseHeaders().set("Retry-After", String.valueOf((wait + 999) / 1000));
+            HttpJson.send(exchange, 429, HttpJson.error("too_many_attempts", "too many failed logins; retry later"));
+            return;
+        }
         logins.login(username, password).whenComplete((token, failure) -> {
             if (failure != null) {
                 answerFailure(exchange, username, remote, failure);
@@ -56,6 +68,7 @@ final class LoginHandler implements HttpHandler {
 
     private void answer(HttpExchange exchange, String username, String remote, Optional<IssuedToken> token) {
         if (token.isEmpty()) {
+            throttle.failed(username, Routes.clientIp(exchange));
             audit.loginFailed(username, remote, "invalid_credentials");
             HttpJson.send(exchange, 401, HttpJson.error("invalid_credentials", null));
             return;

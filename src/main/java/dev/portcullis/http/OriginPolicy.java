@@ -29,7 +29,8 @@ public final class OriginPolicy {
         if (value.isEmpty() || value.contains(";") || value.contains(",")) {
             return false;
         }
-        return any || allowed.contains(value);
+        // "null" is what sandboxed frames and file: pages send: only an explicit listing admits it, never '*'.
+        return allowed.contains(value) || (any && !value.equals("null"));
     }
 
     /** Whether a CORS answer may name {@code origin}: only a present, allowed one. */

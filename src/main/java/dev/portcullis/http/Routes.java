@@ -2,8 +2,10 @@ package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
+import dev.portcullis.limit.ForwardedFor;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,15 +16,18 @@ import org.slf4j.LoggerFactory;
  */
 final class Routes implements HttpHandler {
     static final Logger log = LoggerFactory.getLogger(Routes.class);
+    private static final String CLIENT_IP = "portcullis.client-ip";
 
     private record Route(String method, HttpHandler handler) {
     }
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final OriginPolicy origins;
+    private final ForwardedFor forwardedFor;
 
-    Routes(OriginPolicy origins) {
+    Routes(OriginPolicy origins, ForwardedFor forwardedFor) {
         this.origins = origins;
+        this.forwardedFor = forwardedFor;
     }
 
     Routes add(String method, String path, HttpHandler handler) {
@@ -39,7 +44,11 @@ final class Routes implements HttpHandler {
                 return;
             }
             String method = exchange.getRequestMethod();
-            String origin = exchange.getRequestHeaders().getFirst("Origin");
+            exchange.setAttribute(CLIENT_IP, forwardedFor.clientAddress(peerIp(exchange),
+                    exchange.getRequestHeaders().getFirst("X-Forwarded-For")));
+            List<String> originHeaders = exchange.getRequestHeaders().getOrDefault("Origin", List.of());
+            // Like the WebSocket check: a repeated Origin header never matches.
+            String origin = originHeaders.size() == 1 ? originHeaders.get(0) : null;
             if (origins.allowsCors(origin)) {
                 // Only an allowed origin is named; any other gets no CORS header and the browser hides the answer.
                 exchange.getResponseHeaders().set("Access-Control-Allow-Origin", origin.strip());
@@ -69,5 +78,15 @@ final class Routes implements HttpHandler {
     static String remote(HttpExchange exchange) {
         InetSocketAddress a = exchange.getRemoteAddress();
         return a == null ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    private static String peerIp(HttpExchange exchange) {
+        InetSocketAddress a = exchange.getRemoteAddress();
+        return a == null ? "unknown" : a.getAddress().getHostAddress();
+    }
+
+    /** The client's address for per-address limits (behind a trusted proxy, the one it forwards). */
+    static String clientIp(HttpExchange exchange) {
+        return (String) exchange.getAttribute(CLIENT_IP);
     }
 }

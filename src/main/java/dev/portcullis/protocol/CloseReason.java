@@ -13,6 +13,10 @@ public enum CloseReason {
     INVALID_TOKEN(1008, "Invalid token"),
     /** The token's {@code exp} has passed (beyond the clock leeway). */
     TOKEN_EXPIRED(1008, "Token expired"),
+    /** The user was blocked (too many violations, or by an admin) while connected. */
+    BLOCKED_FOR_ABUSE(1008, "Blocked for abuse"),
+    /** The token is fine but its user is blocked for now. */
+    USER_BLOCKED(1008, "User blocked"),
     /** More than {@code --max-outbound-bytes} waited for a peer that stopped reading. */
     SLOW_CONSUMER(1008, "Slow consumer"),
     /** The server is stopping; another instance (or this one, restarted) will take the client. */

@@ -17,7 +17,9 @@ public enum ErrorCode {
     /** A message or leave for a room this connection has not joined; nothing was delivered. */
     NOT_A_MEMBER("not_a_member"),
     /** The connection is already in {@code --max-rooms-per-connection} rooms. */
-    TOO_MANY_ROOMS("too_many_rooms");
+    TOO_MANY_ROOMS("too_many_rooms"),
+    /** The user's message rate is over {@code --rate-limit}; the message was dropped. Carries {@code retry_after_ms}. */
+    RATE_LIMITED("rate_limited");
 
     private final String wire;
 

@@ -44,7 +44,8 @@ public final class MessageCodec {
         JsonNode root;
         try {
             root = json.readTree(text);
-        } catch (StreamConstraintsException e) {
+        } catch (StreamConstraintsException | NumberFormatException e) {
+            // A huge exponent (1e9999999999) is short but no BigDecimal can hold it.
             throw new MalformedMessageException("message exceeds a parser limit (nesting depth or number length)");
         } catch (JsonProcessingException e) {
             throw new MalformedMessageException("message is not valid JSON");
@@ -98,6 +99,9 @@ public final class MessageCodec {
             }
             if (error.id() != null) {
                 out.put("id", error.id());
+            }
+            if (error.retryAfterMs() != null) {
+                out.put("retry_after_ms", error.retryAfterMs());
             }
             out.put("message", error.message());
         } else if (message instanceof ServerMessage.Joined joined) {

@@ -18,10 +18,15 @@ public sealed interface ServerMessage permits ServerMessage.AuthOk, ServerMessag
      *
      * @param room the room the refused request named, or null
      * @param id   the client id of the refused message, or null
+     * @param retryAfterMs for {@code rate_limited}: when the next message would be accepted, or null
      */
-    record Error(ErrorCode code, String message, String room, String id) implements ServerMessage {
+    record Error(ErrorCode code, String message, String room, String id, Long retryAfterMs) implements ServerMessage {
         public Error(ErrorCode code, String message) {
-            this(code, message, null, null);
+            this(code, message, null, null, null);
+        }
+
+        public Error(ErrorCode code, String message, String room, String id) {
+            this(code, message, room, id, null);
         }
     }
 

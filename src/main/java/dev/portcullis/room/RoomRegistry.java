@@ -31,22 +31,31 @@ public final class RoomRegistry {
         this.maxRoomsPerConnection = maxRoomsPerConnection;
     }
 
-    public void join(Session session, String room) {
+    /** How a join ended, for the abuse controls: repeated denials count as violations. */
+    public enum JoinOutcome { JOINED, ACCESS_DENIED, REFUSED }
+
+    public JoinOutcome join(Session session, String room) {
         if (!ROOM_NAME.matcher(room).matches()) {
             error(session, ErrorCode.INVALID_ROOM, null, null, "room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
-            return;
+            return JoinOutcome.REFUSED;
         }
         if (!policy.allows(session.identity(), room)) {
             error(session, ErrorCode.ACCESS_DENIED, room, null, "you may not join this room");
-            return;
+            return JoinOutcome.ACCESS_DENIED;
         }
         switch (session.reserveRoom(room, maxRoomsPerConnection)) {
-            case LIMIT_REACHED -> error(session, ErrorCode.TOO_MANY_ROOMS, room, null,
-                    "a connection may be in at most " + maxRoomsPerConnection + " rooms");
+            case LIMIT_REACHED -> {
+                error(session, ErrorCode.TOO_MANY_ROOMS, room, null,
+                        "a connection may be in at most " + maxRoomsPerConnection + " rooms");
+                return JoinOutcome.REFUSED;
+            }
             case ALREADY_MEMBER -> rejoin(session, room);
             case ADDED -> admit(session, room);
-            case NOT_AUTHENTICATED -> { }
+            case NOT_AUTHENTICATED -> {
+                return JoinOutcome.REFUSED;
+            }
         }
+        return JoinOutcome.JOINED;
     }
 
     private void admit(Session session, String room) {

@@ -3,6 +3,8 @@ package dev.portcullis.server;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.session.Session;
 import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.limit.ForwardedFor;
+import dev.portcullis.limit.IpGuard;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -38,12 +40,12 @@ final class GateServer extends WebSocketServer {
     /** A peer that has not answered a ping for this many intervals is gone. */
     private static final int MISSED_PONG_INTERVALS = 2;
 
-    /** What a refused Origin reads: a complete response, then the end of the stream. */
-    private static final byte[] FORBIDDEN = ("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
-            + "Content-Length: 19\r\nConnection: close\r\n\r\nOrigin not allowed\n").getBytes(StandardCharsets.US_ASCII);
-
     private final Gatekeeper gatekeeper;
     private final OriginPolicy origins;
+    private final IpGuard ips;
+    private final ForwardedFor forwardedFor;
+    private final int maxConnections;
+    private final GateSocketFactory sockets;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final Duration pingInterval;
@@ -52,16 +54,21 @@ final class GateServer extends WebSocketServer {
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
-               Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, Gatekeeper gatekeeper,
+               Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
+               ForwardedFor forwardedFor, int maxConnections, Gatekeeper gatekeeper,
                ScheduledExecutorService scheduler) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.gatekeeper = gatekeeper;
         this.origins = origins;
+        this.ips = ips;
+        this.forwardedFor = forwardedFor;
+        this.maxConnections = maxConnections;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
-        setWebSocketFactory(new GateSocketFactory(scheduler, handshakeTimeout));
+        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips);
+        setWebSocketFactory(sockets);
         setReuseAddr(true);
         setTcpNoDelay(true);
         setMaxPendingConnections(ACCEPT_BACKLOG);
@@ -82,27 +89,63 @@ final class GateServer extends WebSocketServer {
     }
 
     /**
-     * Refuses a disallowed Origin before the upgrade: no 101, no session. Java-WebSocket can only answer a
-     * refused handshake with 404, so the 403 of RFC 6455 §10.2 is written here and the output shut, which
-     * makes the library's own 404 fail to send.
+     * The door: refuses a connection before the upgrade (no 101, no session) when the server is full, the
+     * address is banned, connecting too fast or has too many connections waiting to authenticate, or the
+     * Origin is not allowed. Java-WebSocket can only answer a refused handshake with 404, so the right
+     * status is written here and the output shut, which makes the library's own 404 fail to send.
      */
     @Override
     public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket socket, Draft draft,
                                                                        ClientHandshake request) throws InvalidDataException {
         ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(socket, draft, request);
+        var counting = (GateSocketFactory.CountingSocket) socket;
+        String peer = counting.clientIp;
+        if (forwardedFor.trusts(peer) && request.hasFieldValue("X-Forwarded-For")) {
+            counting.pendingFor(forwardedFor.clientAddress(peer, request.getFieldValue("X-Forwarded-For")));
+        }
+        String ip = counting.clientIp;
+        String remote = WebSocketConnection.format(counting.getRemoteSocketAddress());
+        if (maxConnections > 0 && sockets.openSockets() > maxConnections) {
+            refuse(counting, remote, 503, "Service Unavailable", "Server full");
+        }
+        switch (ips.admit(ip)) {
+            case BANNED -> refuse(counting, remote, 403, "Forbidden", "Address banned");
+            case RATE_LIMITED -> refuse(counting, remote, 429, "Too Many Requests", "Too many connections");
+            case TOO_MANY_PENDING -> refuse(counting, remote, 429, "Too Many Requests", "Too many pending connections");
+            case NONE -> { }
+        }
         String origin = request.hasFieldValue("Origin") ? request.getFieldValue("Origin") : null;
         if (!origins.allows(origin)) {
-            var counting = (GateSocketFactory.CountingSocket) socket;
-            gatekeeper.originRejected(WebSocketConnection.format(counting.getRemoteSocketAddress()), origin);
-            try {
-                counting.getChannel().write(ByteBuffer.wrap(FORBIDDEN));
-                ((SocketChannel) counting.getSelectionKey().channel()).shutdownOutput();
-            } catch (IOException e) {
-                // the peer is gone already
-            }
-            throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, "Origin not allowed");
+            gatekeeper.originRejected(remote, origin);
+            refuse(counting, remote, 403, "Forbidden", "Origin not allowed");
         }
         return response;
+    }
+
+    /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */
+    private void refuse(GateSocketFactory.CountingSocket socket, String remote, int status, String statusText,
+                        String reason) throws InvalidDataException {
+        if (status != 403 || !reason.startsWith("Origin")) {
+            gatekeeper.refused(remote, status, reason);
+        }
+        byte[] body = (reason + "\n").getBytes(StandardCharsets.US_ASCII);
+        String head = "HTTP/1.1 " + status + " " + statusText + "\r\nContent-Type: text/plain\r\nContent-Length: "
+                + body.length + "\r\n" + (status == 429 || status == 503 ? "Retry-After: 1\r\n" : "")
+                + "Connection: close\r\n\r\n";
+        try {
+            socket.getChannel().write(ByteBuffer.wrap((head + reason + "\n").getBytes(StandardCharsets.US_ASCII)));
+            ((SocketChannel) socket.getSelectionKey().channel()).shutdownOutput();
+        } catch (IOException e) {
+            // the peer is gone already
+        }
+        throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, reason);
+    }
+
+    /** Called once for every socket that goes away, opened or not: release its place in the limits. */
+    @Override
+    protected void releaseBuffers(WebSocket socket) throws InterruptedException {
+        ((GateSocketFactory.CountingSocket) socket).release();
+        super.releaseBuffers(socket);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.limit.IpGuard;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -10,7 +11,10 @@ import java.util.List;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.WebSocketServerFactory;
@@ -28,14 +32,22 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
     private final ScheduledExecutorService scheduler;
     private final Duration handshakeTimeout;
+    private final IpGuard ips;
+    /** Sockets accepted and not yet released, for {@code --max-connections}. */
+    private final AtomicInteger open = new AtomicInteger();
 
-    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout) {
+    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips) {
         this.scheduler = scheduler;
         this.handshakeTimeout = handshakeTimeout;
+        this.ips = ips;
     }
 
-    /** A Java-WebSocket socket with a written-bytes counter and a heartbeat timestamp. */
-    static final class CountingSocket extends WebSocketImpl {
+    int openSockets() {
+        return open.get();
+    }
+
+    /** A Java-WebSocket socket with a written-bytes counter, a heartbeat timestamp and its place in the limits. */
+    final class CountingSocket extends WebSocketImpl {
         /** Incremented by the selector thread only. */
         final AtomicLong written = new AtomicLong();
         /** System.nanoTime() of the last pong (or of the open); written by the socket's worker thread. */
@@ -44,6 +56,37 @@ final class GateSocketFactory implements WebSocketServerFactory {
         private long handshakeBytes;
         /** Closes the socket if the upgrade has not completed in time; cancelled on open. */
         private volatile ScheduledFuture<?> handshakeDeadline;
+        /** The client's address: the TCP peer, or behind a trusted proxy the one it forwards. */
+        volatile String clientIp;
+        /** The address this socket counts against while it has not authenticated; null once released. */
+        private final AtomicReference<String> pendingIp = new AtomicReference<>();
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        /** Counts this socket as pending for {@code ip} instead of the address it counted for so far. */
+        void pendingFor(String ip) {
+            clientIp = ip;
+            ips.pendingStarted(ip);
+            String before = pendingIp.getAndSet(ip);
+            if (before != null) {
+                ips.pendingEnded(before);
+            }
+        }
+
+        /** It authenticated or closed: it no longer counts as pending. */
+        void endPending() {
+            String ip = pendingIp.getAndSet(null);
+            if (ip != null) {
+                ips.pendingEnded(ip);
+            }
+        }
+
+        /** It is gone: release every count it held, once. */
+        void release() {
+            if (released.compareAndSet(false, true)) {
+                endPending();
+                open.decrementAndGet();
+            }
+        }
 
         void handshakeDone() {
             ScheduledFuture<?> deadline = handshakeDeadline;
@@ -77,6 +120,9 @@ final class GateSocketFactory implements WebSocketServerFactory {
     public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
         // The library registers the socket as the key's attachment before it asks for the channel.
         CountingSocket socket = (CountingSocket) key.attachment();
+        open.incrementAndGet();
+        // Counted from the accept, so half-finished handshakes count against their address too.
+        socket.pendingFor(channel.socket().getInetAddress().getHostAddress());
         AtomicLong written = socket.written;
         return new ByteChannel() {
             @Override

@@ -31,17 +31,24 @@ public final class Gatekeeper {
     private final TokenVerifier verifier;
     private final AuditLog audit;
     private final RoomRegistry rooms;
+    private final AbuseGuard abuse;
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
-    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms,
+    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms, AbuseGuard abuse,
                       ScheduledExecutorService scheduler, Duration authTimeout) {
+        this.abuse = abuse;
         this.codec = codec;
         this.verifier = verifier;
         this.audit = audit;
         this.rooms = rooms;
         this.scheduler = scheduler;
         this.authTimeout = authTimeout;
+    }
+
+    /** A handshake was refused at the door (server full, address banned or too fast). */
+    public void refused(String remote, int status, String reason) {
+        audit.connectionRefused(remote, status, reason);
     }
 
     /** A handshake was refused for its Origin, before any session existed. */
@@ -73,8 +80,16 @@ public final class Gatekeeper {
                 }
             }
             case AUTHENTICATED -> {
+                long wait = abuse.admitMessage(session);
+                if (wait > 0) {
+                    send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED,
+                            "too many messages; this one was dropped", null, idOf(message), wait));
+                    return;
+                }
                 if (message instanceof ClientMessage.Join join) {
-                    rooms.join(session, join.room());
+                    if (rooms.join(session, join.room()) == RoomRegistry.JoinOutcome.ACCESS_DENIED) {
+                        abuse.violation(session.user(), "access_denied");
+                    }
                 } else if (message instanceof ClientMessage.Leave leave) {
                     rooms.leave(session, leave.room());
                 } else if (message instanceof ClientMessage.Publish publish) {
@@ -88,6 +103,10 @@ public final class Gatekeeper {
             }
             case BLOCKED, CLOSED -> log.debug("{}: message ignored in state {}", session.id(), session.state());
         }
+    }
+
+    private static String idOf(ClientMessage message) {
+        return message instanceof ClientMessage.Publish p ? p.id() : null;
     }
 
     /** One complete binary message: the protocol is text only. */
@@ -104,6 +123,7 @@ public final class Gatekeeper {
         session.cancelAuthDeadline();
         String user = session.user();
         session.transition(ConnectionState.Event.DISCONNECTED);
+        abuse.closed(session);
         rooms.disconnect(session);
         audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byRemote ? "client" : "server");
     }
@@ -126,9 +146,15 @@ public final class Gatekeeper {
                     ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
             return;
         }
+        if (abuse.blocked(token.subject()).isPresent()) {
+            refuse(session, CloseReason.USER_BLOCKED, "user is blocked");
+            return;
+        }
         if (!session.authenticate(token)) {
             return; // the deadline won the race and is closing the connection
         }
+        session.connection().authenticated();
+        abuse.authenticated(session);
         audit.authOk(session.id(), token.subject(), session.connection().remoteAddress());
         send(session, new ServerMessage.AuthOk(token.subject(), token.roles(), token.expiresAt().getEpochSecond()));
     }
@@ -143,6 +169,9 @@ public final class Gatekeeper {
     private void refuse(Session session, CloseReason reason, String detail) {
         if (session.transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_FAILED)) {
             session.cancelAuthDeadline();
+            if (reason != CloseReason.USER_BLOCKED) {
+                abuse.authFailed(session.connection().clientIp());
+            }
             fail(session, reason, detail);
         }
     }

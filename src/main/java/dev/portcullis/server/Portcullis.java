@@ -7,13 +7,19 @@ import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.AbuseConfig;
 import dev.portcullis.config.Config;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.limit.Blocklist;
+import dev.portcullis.limit.ForwardedFor;
+import dev.portcullis.limit.IpGuard;
+import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
 import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.session.SessionRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -97,17 +103,30 @@ public final class Portcullis implements AutoCloseable {
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
         rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
 
+        AbuseConfig limits = config.abuse();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
-        Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, scheduler, config.authTimeout());
+        ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
+        IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
+                limits.ipBanDuration(), clock);
+        Blocklist blocklist = own(Blocklist.open(config.dataDir().resolve("blocks.json"), clock));
+        AbuseGuard abuse = new AbuseGuard(limits, blocklist, new SessionRegistry(), ips, audit, clock);
+        LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
+        scheduler.scheduleAtFixedRate(() -> {
+            abuse.purgeIdle();
+            throttle.purgeIdle();
+        }, 1, 1, TimeUnit.MINUTES);
+
+        Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
-                config.handshakeTimeout(), origins, gatekeeper, scheduler);
+                config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), gatekeeper, scheduler);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
-                logins, audit, config.tokenTtl().toSeconds(), origins));
+                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock),
+                config.tokenTtl().toSeconds()));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }

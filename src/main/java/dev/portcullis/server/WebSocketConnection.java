@@ -79,6 +79,16 @@ final class WebSocketConnection implements Connection {
         return remote;
     }
 
+    @Override
+    public String clientIp() {
+        return socket.clientIp;
+    }
+
+    @Override
+    public void authenticated() {
+        socket.endPending();
+    }
+
     static String format(InetSocketAddress address) {
         if (address == null) {
             return "unknown";

@@ -15,4 +15,10 @@ public interface Connection {
 
     /** The peer's address as {@code host:port}, for the audit log. */
     String remoteAddress();
+
+    /** The client's address (behind trusted proxies, the one they name), for per-address limits. */
+    String clientIp();
+
+    /** The peer passed the gate: it no longer counts as a connection waiting to authenticate. */
+    void authenticated();
 }

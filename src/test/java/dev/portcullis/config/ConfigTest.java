@@ -22,7 +22,7 @@ class ConfigTest {
                 data.resolve("jwt-secret"), false, "portcullis", Duration.ofHours(1), Duration.ofSeconds(5),
                 Duration.ofSeconds(5), maxMessageBytes, 2, 64, bcryptCost, null, logLevel,
                 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), null, true, 100,
-                java.util.List.of(), true);
+                java.util.List.of(), true, AbuseConfig.off());
     }
 
     private static Config validWithPort(int port) {

@@ -140,11 +140,18 @@ class HostilePeerTest {
     void hostileJson() {
         String deep = "{\"type\":\"message\",\"room\":\"r\",\"payload\":" + "[".repeat(5000) + "]".repeat(5000) + "}";
         String bigNumber = "{\"type\":\"message\",\"room\":\"r\",\"payload\":" + "9".repeat(5000) + "}";
+        String hugeExponent = "{\"type\":\"message\",\"room\":\"r\",\"payload\":1e9999999999}";
         try (RecordingClient c = server.authenticated("alice")) {
             c.send(deep);
             c.awaitError("malformed_message");
             c.send(bigNumber);
             c.awaitError("malformed_message");
+            c.send(hugeExponent);
+            c.awaitError("malformed_message");
+        }
+        try (RecordingClient c = server.connect()) {
+            c.send(hugeExponent);
+            c.awaitClose(1008, "Expected auth message");
         }
         try (RecordingClient c = server.connect()) {
             c.send(deep);

@@ -71,6 +71,15 @@ class ConnectionStateTest {
             public String remoteAddress() {
                 return "127.0.0.1:1";
             }
+
+            @Override
+            public String clientIp() {
+                return "127.0.0.1";
+            }
+
+            @Override
+            public void authenticated() {
+            }
         });
         assertTrue(s.transition(ConnectionState.AWAITING_AUTH, Event.AUTH_TIMED_OUT));
         assertFalse(s.authenticate(new VerifiedToken("alice", List.of(),

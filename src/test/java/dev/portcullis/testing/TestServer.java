@@ -70,7 +70,11 @@ public final class TestServer implements AutoCloseable {
                     "--users", users.toString(),
                     "--jwt-secret-file", secret.toString(),
                     "--bcrypt-cost", "4",
-                    "--auth-timeout", "2s"));
+                    "--auth-timeout", "2s",
+                    // Tests of other features open many connections from one address; abuse tests turn these on.
+                    "--rate-limit", "off", "--block-after", "off", "--ip-connect-rate", "off",
+                    "--max-pending-per-ip", "off", "--ip-auth-failures", "off", "--login-failures-per-user", "off",
+                    "--login-failures-per-ip", "off", "--max-connections", "off"));
             args.addAll(List.of(extraArgs));
             Config config = new ConfigLoader(Map.of()).load(CommandLine.parse(args.toArray(String[]::new)).flags());
             MutableClock clock = MutableClock.atNow();

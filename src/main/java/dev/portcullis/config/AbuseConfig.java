@@ -1,0 +1,58 @@
+package dev.portcullis.config;
+
+import dev.portcullis.limit.RateSpec;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The abuse controls' settings (protocol.md §12). Every limit can be {@code off}; counts of 0 mean off.
+ *
+ * @param rateLimit          per-user message rate, across all of the user's connections
+ * @param blockAfter         rate-limit and access violations within {@code blockWindow} that block a user; 0 = never
+ * @param ipConnectRate      new WebSocket connections per client address
+ * @param maxPendingPerIp    connections per address not yet authenticated; 0 = no cap
+ * @param ipAuthFailures     failed auths per address (a window) that ban it for {@code ipBanDuration}
+ * @param trustedProxies     peers whose {@code X-Forwarded-For} names the client
+ * @param maxConnections     open WebSocket connections in all; 0 = no cap
+ */
+public record AbuseConfig(
+        RateSpec rateLimit,
+        int blockAfter,
+        Duration blockWindow,
+        Duration blockDuration,
+        RateSpec ipConnectRate,
+        int maxPendingPerIp,
+        RateSpec ipAuthFailures,
+        Duration ipBanDuration,
+        List<String> trustedProxies,
+        RateSpec loginFailuresPerUser,
+        RateSpec loginFailuresPerIp,
+        int maxConnections) {
+
+    public AbuseConfig {
+        trustedProxies = List.copyOf(trustedProxies);
+        if (blockAfter < 0 || maxPendingPerIp < 0 || maxConnections < 0) {
+            throw new IllegalArgumentException("--block-after, --max-pending-per-ip and --max-connections must not be negative");
+        }
+        for (RateSpec s : List.of(ipAuthFailures, loginFailuresPerUser, loginFailuresPerIp)) {
+            if (s.kind() == RateSpec.Kind.BUCKET) {
+                throw new IllegalArgumentException("failure thresholds are COUNT:SECONDS or off");
+            }
+        }
+        requirePositive("block-window", blockWindow);
+        requirePositive("block-duration", blockDuration);
+        requirePositive("ip-ban-duration", ipBanDuration);
+    }
+
+    private static void requirePositive(String name, Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("--" + name + " must be positive");
+        }
+    }
+
+    /** Everything off: for tests of other features, and for benchmarks. */
+    public static AbuseConfig off() {
+        return new AbuseConfig(RateSpec.OFF, 0, Duration.ofSeconds(60), Duration.ofHours(1), RateSpec.OFF, 0,
+                RateSpec.OFF, Duration.ofMinutes(15), List.of(), RateSpec.OFF, RateSpec.OFF, 0);
+    }
+}
