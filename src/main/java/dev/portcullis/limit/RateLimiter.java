@@ -51,7 +51,8 @@ public final class RateLimiter {
             s.tokens -= 1;
             return 0;
         }
-        return Math.max(1, (long) Math.ceil((1 - s.tokens) * 1000.0 / spec.perSecond()));
+        // The epsilon keeps float noise from adding a millisecond to an exact answer.
+        return Math.max(1, (long) Math.ceil((1 - s.tokens) * 1000.0 / spec.perSecond() - 1e-6));
     }
 
     private long window(State s, long now) {

@@ -55,8 +55,16 @@ public final class RawClient implements AutoCloseable {
 
     /** Opens TCP only; {@code receiveBuffer} &gt; 0 shrinks the socket's receive buffer first. */
     public static RawClient open(int port, int receiveBuffer) {
+        return openFrom(null, port, receiveBuffer);
+    }
+
+    /** Opens TCP from {@code localAddress} (e.g. 127.0.0.2, a second loopback address), or any if null. */
+    public static RawClient openFrom(String localAddress, int port, int receiveBuffer) {
         try {
             Socket s = new Socket();
+            if (localAddress != null) {
+                s.bind(new InetSocketAddress(localAddress, 0));
+            }
             if (receiveBuffer > 0) {
                 s.setReceiveBufferSize(receiveBuffer);
             }
