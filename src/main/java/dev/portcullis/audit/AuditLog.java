@@ -90,6 +90,16 @@ public final class AuditLog implements AutoCloseable {
         write(line);
     }
 
+    /** A live session ended by its credential: expired, revoked or its user disabled. */
+    public void sessionEnded(String conn, String user, String remote, String reason) {
+        write(line("session_ended", conn, user, remote).put("reason", reason));
+    }
+
+    /** A token revoked by a logout ({@code all} for every token of the user). */
+    public void tokenRevoked(String user, String remote, boolean all) {
+        write(line("token_revoked", null, user, remote).put("scope", all ? "all" : "token"));
+    }
+
     public void rateLimited(String conn, String user, String remote, long retryAfterMs) {
         write(line("rate_limited", conn, user, remote).put("retry_after_ms", retryAfterMs));
     }

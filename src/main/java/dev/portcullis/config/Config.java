@@ -43,11 +43,16 @@ public record Config(
         int maxRoomsPerConnection,
         List<String> allowedOrigins,
         boolean allowMissingOrigin,
-        AbuseConfig abuse) {
+        AbuseConfig abuse,
+        Set<String> authModes,
+        Duration ticketTtl,
+        Duration expiryWarning,
+        Duration revalidateInterval) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
     public static final Set<String> LOG_LEVELS = Set.of("trace", "debug", "info", "warn", "error");
+    public static final Set<String> AUTH_MODES = Set.of("message", "ticket", "cookie", "query-token");
 
     public Config {
         Objects.requireNonNull(bind, "bind");
@@ -55,6 +60,15 @@ public record Config(
         Objects.requireNonNull(usersFile, "usersFile");
         Objects.requireNonNull(jwtSecretFile, "jwtSecretFile");
         Objects.requireNonNull(abuse, "abuse");
+        authModes = Set.copyOf(authModes);
+        if (!AUTH_MODES.containsAll(authModes) || !authModes.contains("message")) {
+            throw new IllegalArgumentException("--auth-modes lists message (always on) and any of ticket, cookie, query-token");
+        }
+        requirePositive("ticket-ttl", ticketTtl);
+        requirePositive("revalidate-interval", revalidateInterval);
+        if (expiryWarning.isNegative()) {
+            throw new IllegalArgumentException("--expiry-warning must not be negative");
+        }
         requirePort("ws-port", wsPort);
         requirePort("http-port", httpPort);
         if (issuer == null || issuer.isBlank()) {

@@ -6,7 +6,9 @@ import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -72,7 +74,15 @@ public final class ConfigLoader {
                         r.parsed(Option.TRUST_FORWARDED_FOR, Values::list),
                         r.parsed(Option.LOGIN_FAILURES_PER_USER, RateSpec::parseCount),
                         r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
-                        r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff)));
+                        r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff)),
+                r.parsed(Option.AUTH_MODES, text -> {
+                    Set<String> modes = new HashSet<>(Values.list(text));
+                    modes.add("message");
+                    return modes;
+                }),
+                r.parsed(Option.TICKET_TTL, Values::duration),
+                r.parsed(Option.EXPIRY_WARNING, Values::duration),
+                r.parsed(Option.REVALIDATE_INTERVAL, Values::duration));
     }
 
     private static boolean allowOrDeny(String text) {

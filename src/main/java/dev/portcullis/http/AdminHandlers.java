@@ -4,14 +4,15 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.VerifiedToken;
 import dev.portcullis.config.Values;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.server.AbuseGuard;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
@@ -46,15 +47,19 @@ final class AdminHandlers {
         if (user == null) {
             return;
         }
-        Duration duration;
+        Instant until;
         try {
-            duration = body.hasNonNull("duration") ? Values.duration(body.get("duration").asText()) : DEFAULT_BLOCK;
-        } catch (IllegalArgumentException e) {
-            HttpJson.send(exchange, 400, HttpJson.error("invalid_request", "'duration' " + e.getMessage()));
+            Duration duration = body.hasNonNull("duration") ? Values.duration(body.get("duration").asText()) : DEFAULT_BLOCK;
+            if (duration.isZero() || duration.isNegative()) {
+                throw new IllegalArgumentException("must be positive");
+            }
+            until = clock.instant().plus(duration);
+        } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
+            HttpJson.send(exchange, 400, HttpJson.error("invalid_request", "'duration' must be a positive duration such as 2h"));
             return;
         }
         String reason = body.path("reason").asText("blocked by " + admin.subject());
-        answer(exchange, abuse.block(user, clock.instant().plus(duration), reason, admin.subject()),
+        answer(exchange, abuse.block(user, until, reason, admin.subject()),
                 AdminHandlers::blockJson);
     }
 
@@ -100,15 +105,9 @@ final class AdminHandlers {
 
     /** The verified admin token of the request, or null after answering 401 or 403. */
     private VerifiedToken admin(HttpExchange exchange) {
-        String header = exchange.getRequestHeaders().getFirst("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return unauthorized(exchange);
-        }
-        VerifiedToken token;
-        try {
-            token = services.verifier().verify(header.substring(7).strip());
-        } catch (TokenRejectedException e) {
-            return unauthorized(exchange);
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        if (token == null) {
+            return null;
         }
         if (!token.roles().contains("admin")) {
             HttpJson.send(exchange, 403, HttpJson.error("forbidden", "this needs role admin"));
@@ -117,13 +116,7 @@ final class AdminHandlers {
         return token;
     }
 
-    private static VerifiedToken unauthorized(HttpExchange exchange) {
-        exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer");
-        HttpJson.send(exchange, 401, HttpJson.error("invalid_token", "send Authorization: Bearer <access token>"));
-        return null;
-    }
-
-    private static JsonNode body(HttpExchange exchange) {
+    static JsonNode body(HttpExchange exchange) {
         try {
             return HttpJson.readObject(exchange);
         } catch (HttpJson.TooLargeException e) {

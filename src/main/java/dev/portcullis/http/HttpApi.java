@@ -3,13 +3,19 @@ package dev.portcullis.http;
 import com.sun.net.httpserver.HttpServer;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
+import dev.portcullis.auth.RevocationStore;
+import dev.portcullis.auth.TicketStore;
+import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
+import dev.portcullis.auth.UserStore;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.server.AbuseGuard;
+import dev.portcullis.server.SessionLifecycle;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +39,9 @@ public final class HttpApi implements AutoCloseable {
 
     /** What the handlers need from the rest of the server. */
     public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
-                           ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock) {
+                           ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
+                           TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
+                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl) {
     }
 
     public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds) throws IOException {
@@ -46,8 +54,12 @@ public final class HttpApi implements AutoCloseable {
         });
         server.setExecutor(handlers);
         AdminHandlers admin = new AdminHandlers(services);
+        CredentialHandlers credentials = new CredentialHandlers(services);
         server.createContext("/", new Routes(services.origins(), services.forwardedFor())
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds))
+                .add("POST", "/auth/ticket", credentials::ticket)
+                .add("POST", "/auth/refresh", credentials::refresh)
+                .add("POST", "/auth/logout", credentials::logout)
                 .add("POST", "/admin/block", admin::block)
                 .add("POST", "/admin/unblock", admin::unblock)
                 .add("GET", "/admin/blocks", admin::list)

@@ -7,6 +7,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.server.Handshakes;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -16,7 +17,11 @@ import java.util.concurrent.CompletionException;
  * login pool and the exchange is answered from there, so no HTTP thread waits on it.
  */
 final class LoginHandler implements HttpHandler {
+    /** The cookie set in cookie mode; the WebSocket reads the same name. */
+    static final String SESSION_COOKIE = Handshakes.SESSION_COOKIE;
+
     private final LoginService logins;
+    private final boolean cookieMode;
     private final LoginThrottle throttle;
     private final AuditLog audit;
     private final long ttlSeconds;
@@ -24,6 +29,7 @@ final class LoginHandler implements HttpHandler {
     LoginHandler(HttpApi.Services services, long ttlSeconds) {
         this.logins = services.logins();
         this.throttle = services.throttle();
+        this.cookieMode = services.cookieMode();
         this.audit = services.audit();
         this.ttlSeconds = ttlSeconds;
     }
@@ -74,8 +80,18 @@ final class LoginHandler implements HttpHandler {
             return;
         }
         audit.loginOk(username, remote);
+        tokenResponse(exchange, token.get(), ttlSeconds, cookieMode);
+    }
+
+    /** The 200 answer with a token; in cookie mode also the HttpOnly session cookie for the WebSocket. */
+    static void tokenResponse(HttpExchange exchange, IssuedToken token, long ttlSeconds, boolean cookieMode) {
+        if (cookieMode) {
+            // Secure is added once TLS exists; SameSite=Strict keeps other sites' pages from sending it.
+            exchange.getResponseHeaders().add("Set-Cookie", SESSION_COOKIE + "=" + token.token() + "; Max-Age="
+                    + ttlSeconds + "; Path=/; HttpOnly; SameSite=Strict");
+        }
         HttpJson.send(exchange, 200, HttpJson.object()
-                .put("access_token", token.get().token())
+                .put("access_token", token.token())
                 .put("token_type", "bearer")
                 .put("expires_in", ttlSeconds));
     }

@@ -44,8 +44,10 @@ final class Routes implements HttpHandler {
                 return;
             }
             String method = exchange.getRequestMethod();
+            // Every X-Forwarded-For line, in order: a proxy that adds its own line must not lose to a forged first one.
+            List<String> forwarded = exchange.getRequestHeaders().get("X-Forwarded-For");
             exchange.setAttribute(CLIENT_IP, forwardedFor.clientAddress(peerIp(exchange),
-                    exchange.getRequestHeaders().getFirst("X-Forwarded-For")));
+                    forwarded == null ? null : String.join(",", forwarded)));
             List<String> originHeaders = exchange.getRequestHeaders().getOrDefault("Origin", List.of());
             // Like the WebSocket check: a repeated Origin header never matches.
             String origin = originHeaders.size() == 1 ? originHeaders.get(0) : null;

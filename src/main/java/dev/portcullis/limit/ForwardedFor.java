@@ -1,7 +1,10 @@
 package dev.portcullis.limit;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The client address behind trusted proxies: {@code X-Forwarded-For} counts only when the peer itself is
@@ -11,8 +14,20 @@ import java.util.Set;
 public final class ForwardedFor {
     private final Set<String> trustedProxies;
 
+    /** {@code trustedProxies} are IP literals; they are normalised so that {@code ::1} matches how peers are written. */
     public ForwardedFor(List<String> trustedProxies) {
-        this.trustedProxies = Set.copyOf(trustedProxies);
+        this.trustedProxies = trustedProxies.stream().map(ForwardedFor::normalise).collect(Collectors.toUnmodifiableSet());
+    }
+
+    private static String normalise(String ip) {
+        if (!ip.matches("[0-9a-fA-F:.]+")) {
+            throw new IllegalArgumentException("--trust-forwarded-for takes IP addresses, not '" + ip + "'");
+        }
+        try {
+            return InetAddress.getByName(ip).getHostAddress(); // a literal: no lookup happens
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("--trust-forwarded-for: not an IP address: '" + ip + "'");
+        }
     }
 
     public String clientAddress(String peer, String forwardedFor) {

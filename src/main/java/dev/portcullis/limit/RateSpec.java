@@ -43,7 +43,14 @@ public record RateSpec(Kind kind, int count, double perSecond, Duration window) 
     /** {@code COUNT:SECONDS} (a sliding window of events) or {@code off}, as the violation thresholds are written. */
     public static RateSpec parseCount(String text) {
         String t = text.strip().toLowerCase(Locale.ROOT);
-        return t.equals("off") ? OFF : parse("window:" + t);
+        if (t.equals("off")) {
+            return OFF;
+        }
+        try {
+            return parse("window:" + t);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not COUNT:SECONDS or off: '" + text + "'");
+        }
     }
 
     public boolean isOff() {

@@ -3,18 +3,35 @@ package dev.portcullis.protocol;
 import java.util.Objects;
 
 /** A message a client sends, decoded from one text frame by {@link MessageCodec}. */
-public sealed interface ClientMessage
-        permits ClientMessage.Auth, ClientMessage.Join, ClientMessage.Leave, ClientMessage.Publish, ClientMessage.Unknown {
+public sealed interface ClientMessage permits ClientMessage.Auth, ClientMessage.Join, ClientMessage.Leave,
+        ClientMessage.Publish, ClientMessage.Refresh, ClientMessage.Unknown {
 
-    /** {@code {"type":"auth","token":"<jwt>"}}: the first message of every connection (protocol.md §4.1). */
-    record Auth(String token) implements ClientMessage {
+    /**
+     * {@code {"type":"auth","token":"<jwt>"}} or {@code {"type":"auth","ticket":".."}}: the first message of
+     * every connection (protocol.md §4.1). Exactly one of the two is set.
+     */
+    record Auth(String token, String ticket) implements ClientMessage {
         public Auth {
+            if ((token == null) == (ticket == null)) {
+                throw new IllegalArgumentException("exactly one of token and ticket");
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "Auth[" + (token != null ? "token" : "ticket") + "=<redacted>]";
+        }
+    }
+
+    /** {@code {"type":"refresh","token":"<new jwt>"}}: extends the session (protocol.md §13.2). */
+    record Refresh(String token) implements ClientMessage {
+        public Refresh {
             Objects.requireNonNull(token, "token");
         }
 
         @Override
         public String toString() {
-            return "Auth[token=<redacted>]";
+            return "Refresh[token=<redacted>]";
         }
     }
 

@@ -11,8 +11,14 @@ public enum CloseReason {
     EXPECTED_AUTH(1008, "Expected auth message"),
     /** Bad signature, wrong algorithm, wrong issuer, missing claims or not a JWT at all. */
     INVALID_TOKEN(1008, "Invalid token"),
-    /** The token's {@code exp} has passed (beyond the clock leeway). */
+    /** The token's {@code exp} has passed (beyond the clock leeway), at auth or later on an open connection. */
     TOKEN_EXPIRED(1008, "Token expired"),
+    /** A ticket that is unknown, already used or past its 30 seconds. */
+    INVALID_TICKET(1008, "Invalid or expired ticket"),
+    /** The token (or every token of its user) was revoked by a logout. */
+    TOKEN_REVOKED(1008, "Token revoked"),
+    /** The user was removed from the users file or disabled. */
+    USER_DISABLED(1008, "User disabled"),
     /** The user was blocked (too many violations, or by an admin) while connected. */
     BLOCKED_FOR_ABUSE(1008, "Blocked for abuse"),
     /** The token is fine but its user is blocked for now. */

@@ -19,7 +19,9 @@ public enum ErrorCode {
     /** The connection is already in {@code --max-rooms-per-connection} rooms. */
     TOO_MANY_ROOMS("too_many_rooms"),
     /** The user's message rate is over {@code --rate-limit}; the message was dropped. Carries {@code retry_after_ms}. */
-    RATE_LIMITED("rate_limited");
+    RATE_LIMITED("rate_limited"),
+    /** A refresh token that is invalid, expired, revoked or for another user; the old expiry stands. */
+    INVALID_REFRESH("invalid_refresh");
 
     private final String wire;
 

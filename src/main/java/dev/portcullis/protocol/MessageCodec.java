@@ -58,12 +58,22 @@ public final class MessageCodec {
             throw new MalformedMessageException("message needs a string field 'type'");
         }
         return switch (type.textValue()) {
-            case "auth" -> new ClientMessage.Auth(requiredString(root, "token"));
+            case "auth" -> auth(root);
+            case "refresh" -> new ClientMessage.Refresh(requiredString(root, "token"));
             case "join" -> new ClientMessage.Join(requiredText(root, "room"));
             case "leave" -> new ClientMessage.Leave(requiredText(root, "room"));
             case "message" -> publish(root);
             default -> new ClientMessage.Unknown(type.textValue());
         };
+    }
+
+    private static ClientMessage.Auth auth(JsonNode root) throws MalformedMessageException {
+        boolean hasTicket = root.has("ticket");
+        if (hasTicket && root.has("token")) {
+            throw new MalformedMessageException("'auth' takes a token or a ticket, not both");
+        }
+        return hasTicket ? new ClientMessage.Auth(null, requiredString(root, "ticket"))
+                : new ClientMessage.Auth(requiredString(root, "token"), null);
     }
 
     private ClientMessage.Publish publish(JsonNode root) throws MalformedMessageException {
@@ -121,6 +131,12 @@ public final class MessageCodec {
             }
             out.put("seq", m.seq());
             out.put("ts", m.ts());
+        } else if (message instanceof ServerMessage.Refreshed r) {
+            out.put("type", "refreshed");
+            out.put("expires_at", r.expiresAt());
+        } else if (message instanceof ServerMessage.Expiring e) {
+            out.put("type", "expiring");
+            out.put("expires_at", e.expiresAt());
         } else if (message instanceof ServerMessage.Presence p) {
             out.put("type", "presence");
             out.put("room", p.room());

@@ -4,7 +4,16 @@ import java.util.List;
 
 /** A message the server sends, encoded to one text frame by {@link MessageCodec}. */
 public sealed interface ServerMessage permits ServerMessage.AuthOk, ServerMessage.Error, ServerMessage.Joined,
-        ServerMessage.Left, ServerMessage.RoomMessage, ServerMessage.Presence {
+        ServerMessage.Left, ServerMessage.RoomMessage, ServerMessage.Presence, ServerMessage.Refreshed,
+        ServerMessage.Expiring {
+
+    /** A refresh was accepted: the session now ends at {@code expiresAt} (epoch seconds; protocol.md §13.2). */
+    record Refreshed(long expiresAt) implements ServerMessage {
+    }
+
+    /** The session's token ends soon; refresh before {@code expiresAt} or be closed (protocol.md §13.3). */
+    record Expiring(long expiresAt) implements ServerMessage {
+    }
 
     /** The gate is open: who the connection now speaks for, and until when (protocol.md §4.2). */
     record AuthOk(String user, List<String> roles, long expiresAt) implements ServerMessage {

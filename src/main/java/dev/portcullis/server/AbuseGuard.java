@@ -65,7 +65,9 @@ public final class AbuseGuard {
     /** Blocks {@code user} and closes all of its connections now; the future completes once the block is on disk. */
     public CompletableFuture<Blocklist.Block> block(String user, Instant until, String reason, String by) {
         CompletableFuture<Blocklist.Block> stored = blocklist.block(user, until, reason);
-        audit.userBlocked(user, by, until, reason);
+        // The block in force may be an earlier, longer one that stands: record that one.
+        Blocklist.Block inForce = blocklist.find(user).orElse(new Blocklist.Block(user, until, reason));
+        audit.userBlocked(user, by, inForce.until(), inForce.reason());
         for (Session s : sessions.sessionsOf(user)) {
             if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
                 s.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());

@@ -12,6 +12,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -45,7 +47,9 @@ final class GateServer extends WebSocketServer {
     private final IpGuard ips;
     private final ForwardedFor forwardedFor;
     private final int maxConnections;
+    private final Set<String> authModes;
     private final GateSocketFactory sockets;
+    private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final Duration pingInterval;
@@ -55,9 +59,10 @@ final class GateServer extends WebSocketServer {
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
-               ForwardedFor forwardedFor, int maxConnections, Gatekeeper gatekeeper,
+               ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
                ScheduledExecutorService scheduler) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
+        this.authModes = authModes;
         this.gatekeeper = gatekeeper;
         this.origins = origins;
         this.ips = ips;
@@ -85,6 +90,8 @@ final class GateServer extends WebSocketServer {
     public void onStart() {
         long every = pingInterval.toMillis();
         scheduler.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(nudger::pass, WriteNudger.PERIOD_MILLIS, WriteNudger.PERIOD_MILLIS,
+                TimeUnit.MILLISECONDS);
         started.complete(getPort());
     }
 
@@ -119,7 +126,36 @@ final class GateServer extends WebSocketServer {
             gatekeeper.originRejected(remote, origin);
             refuse(counting, remote, 403, "Forbidden", "Origin not allowed");
         }
+        if (origin == null && cookie(request) != null) {
+            // Cross-site WebSocket hijacking: a browser sends the cookie by itself, so a cookie is only
+            // trusted together with an Origin that was checked above.
+            gatekeeper.originRejected(remote, null);
+            refuse(counting, remote, 403, "Forbidden", "Origin required with a session cookie");
+        }
         return response;
+    }
+
+    /**
+     * A credential carried by the upgrade request, in the order ticket, token (URL), cookie, as far as the
+     * enabled auth modes allow. The request URI is never logged: it may hold exactly these.
+     */
+    private HandshakeCredential credential(ClientHandshake handshake) {
+        Map<String, String> query = Handshakes.query(handshake.getResourceDescriptor());
+        if (authModes.contains("ticket") && query.containsKey("ticket")) {
+            return new HandshakeCredential(true, query.get("ticket"));
+        }
+        if (authModes.contains("query-token") && query.containsKey("token")) {
+            return new HandshakeCredential(false, query.get("token"));
+        }
+        String cookie = cookie(handshake);
+        return cookie == null ? null : new HandshakeCredential(false, cookie);
+    }
+
+    private String cookie(ClientHandshake request) {
+        if (!authModes.contains("cookie") || !request.hasFieldValue("Cookie")) {
+            return null;
+        }
+        return Handshakes.cookie(request.getFieldValue("Cookie"), Handshakes.SESSION_COOKIE);
     }
 
     /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */
@@ -154,9 +190,10 @@ final class GateServer extends WebSocketServer {
         var counting = (GateSocketFactory.CountingSocket) socket;
         counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
-                new WebSocketConnection(counting, scheduler, maxOutboundBytes));
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes, nudger));
         socket.setAttachment(session);
-        guarded(socket, () -> gatekeeper.opened(session));
+        HandshakeCredential credential = credential(handshake);
+        guarded(socket, () -> gatekeeper.opened(session, credential));
     }
 
     @Override

@@ -52,6 +52,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
         final AtomicLong written = new AtomicLong();
         /** System.nanoTime() of the last pong (or of the open); written by the socket's worker thread. */
         volatile long lastPongNanos = System.nanoTime();
+        /** Whether the {@link WriteNudger} is watching this socket. */
+        final AtomicBoolean nudgeMarked = new AtomicBoolean();
         /** Bytes read before the upgrade completed; selector thread only. */
         private long handshakeBytes;
         /** Closes the socket if the upgrade has not completed in time; cancelled on open. */

@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import dev.portcullis.audit.AuditLog;
+import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.VerifiedToken;
@@ -14,6 +15,7 @@ import dev.portcullis.room.RoomRegistry;
 import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -32,12 +34,19 @@ public final class Gatekeeper {
     private final AuditLog audit;
     private final RoomRegistry rooms;
     private final AbuseGuard abuse;
+    private final SessionLifecycle lifecycle;
+    private final TicketStore tickets;
+    private final boolean ticketsEnabled;
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
     public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms, AbuseGuard abuse,
+                      SessionLifecycle lifecycle, TicketStore tickets, boolean ticketsEnabled,
                       ScheduledExecutorService scheduler, Duration authTimeout) {
         this.abuse = abuse;
+        this.lifecycle = lifecycle;
+        this.tickets = tickets;
+        this.ticketsEnabled = ticketsEnabled;
         this.codec = codec;
         this.verifier = verifier;
         this.audit = audit;
@@ -58,8 +67,21 @@ public final class Gatekeeper {
 
     /** A socket finished its upgrade: start the auth deadline. */
     public void opened(Session session) {
+        opened(session, null);
+    }
+
+    /**
+     * A socket finished its upgrade. With a credential from the handshake (a ticket or token in the URL,
+     * or the session cookie) it is checked at once and {@code auth_ok} needs no first message; otherwise
+     * the auth deadline starts.
+     */
+    public void opened(Session session, HandshakeCredential credential) {
         audit.wsConnect(session.id(), session.connection().remoteAddress());
         session.authDeadline(scheduler.schedule(() -> authTimedOut(session), authTimeout.toMillis(), TimeUnit.MILLISECONDS));
+        if (credential != null) {
+            authenticate(session, credential.ticket() ? new ClientMessage.Auth(null, credential.value())
+                    : new ClientMessage.Auth(credential.value(), null));
+        }
     }
 
     /** One complete text message. */
@@ -80,10 +102,7 @@ public final class Gatekeeper {
                 }
             }
             case AUTHENTICATED -> {
-                long wait = abuse.admitMessage(session);
-                if (wait > 0) {
-                    send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED,
-                            "too many messages; this one was dropped", null, idOf(message), wait));
+                if (rateLimited(session, idOf(message))) {
                     return;
                 }
                 if (message instanceof ClientMessage.Join join) {
@@ -94,6 +113,8 @@ public final class Gatekeeper {
                     rooms.leave(session, leave.room());
                 } else if (message instanceof ClientMessage.Publish publish) {
                     rooms.publish(session, publish.room(), publish.payloadJson(), publish.id());
+                } else if (message instanceof ClientMessage.Refresh refresh) {
+                    lifecycle.refresh(session, refresh.token());
                 } else if (message instanceof ClientMessage.Auth) {
                     reply(session, ErrorCode.ALREADY_AUTHENTICATED, "this connection is already authenticated");
                 } else if (message instanceof ClientMessage.Unknown unknown) {
@@ -105,6 +126,16 @@ public final class Gatekeeper {
         }
     }
 
+    /** Takes one message from the user's allowance; when none is left, says so and returns true. */
+    private boolean rateLimited(Session session, String id) {
+        long wait = abuse.admitMessage(session);
+        if (wait > 0 && session.state() == ConnectionState.AUTHENTICATED) {
+            send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED,
+                    "too many messages; this one was dropped", null, id, wait));
+        }
+        return wait > 0;
+    }
+
     private static String idOf(ClientMessage message) {
         return message instanceof ClientMessage.Publish p ? p.id() : null;
     }
@@ -113,7 +144,12 @@ public final class Gatekeeper {
     public void binary(Session session) {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.EXPECTED_AUTH, "first frame was binary");
-            case AUTHENTICATED -> reply(session, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported");
+            case AUTHENTICATED -> {
+                if (rateLimited(session, null)) {
+                    return;
+                }
+                reply(session, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported");
+            }
             case BLOCKED, CLOSED -> log.debug("{}: binary frame ignored in state {}", session.id(), session.state());
         }
     }
@@ -121,6 +157,7 @@ public final class Gatekeeper {
     /** The socket closed, whoever started it. */
     public void closed(Session session, int code, String reason, boolean byRemote) {
         session.cancelAuthDeadline();
+        session.cancelExpiryTimers();
         String user = session.user();
         session.transition(ConnectionState.Event.DISCONNECTED);
         abuse.closed(session);
@@ -131,19 +168,42 @@ public final class Gatekeeper {
     private void malformed(Session session, String why) {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.EXPECTED_AUTH, why);
-            case AUTHENTICATED -> reply(session, ErrorCode.MALFORMED_MESSAGE, why);
+            case AUTHENTICATED -> {
+                // Junk counts against the rate like any message, or it would be a free way to make us talk.
+                if (rateLimited(session, null)) {
+                    return;
+                }
+                reply(session, ErrorCode.MALFORMED_MESSAGE, why);
+            }
             case BLOCKED, CLOSED -> log.debug("{}: malformed message ignored in state {}", session.id(), session.state());
         }
     }
 
     private void authenticate(Session session, ClientMessage.Auth auth) {
         VerifiedToken token;
-        try {
-            token = verifier.verify(auth.token());
-        } catch (TokenRejectedException e) {
-            log.debug("{}: token rejected: {}", session.id(), e.getMessage());
-            refuse(session, e.reason() == TokenRejectedException.Reason.EXPIRED
-                    ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
+        if (auth.ticket() != null) {
+            if (!ticketsEnabled) {
+                refuse(session, CloseReason.EXPECTED_AUTH, "ticket mode is off");
+                return;
+            }
+            Optional<VerifiedToken> redeemed = tickets.redeem(auth.ticket());
+            if (redeemed.isEmpty()) {
+                refuse(session, CloseReason.INVALID_TICKET, "unknown, used or expired ticket");
+                return;
+            }
+            token = redeemed.get();
+        } else {
+            try {
+                token = verifier.verify(auth.token());
+            } catch (TokenRejectedException e) {
+                log.debug("{}: token rejected: {}", session.id(), e.getMessage());
+                refuse(session, e.reason() == TokenRejectedException.Reason.EXPIRED
+                        ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
+                return;
+            }
+        }
+        if (lifecycle.isRevoked(token)) {
+            refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
             return;
         }
         if (abuse.blocked(token.subject()).isPresent()) {
@@ -155,8 +215,16 @@ public final class Gatekeeper {
         }
         session.connection().authenticated();
         abuse.authenticated(session);
+        // A block that landed between the check above and the registration would have missed this session.
+        if (abuse.blocked(token.subject()).isPresent()) {
+            if (session.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
+                session.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
+            }
+            return;
+        }
         audit.authOk(session.id(), token.subject(), session.connection().remoteAddress());
         send(session, new ServerMessage.AuthOk(token.subject(), token.roles(), token.expiresAt().getEpochSecond()));
+        lifecycle.started(session);
     }
 
     private void authTimedOut(Session session) {

@@ -4,6 +4,8 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.RevocationStore;
+import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
@@ -31,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -109,23 +113,49 @@ public final class Portcullis implements AutoCloseable {
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
                 limits.ipBanDuration(), clock);
         Blocklist blocklist = own(Blocklist.open(config.dataDir().resolve("blocks.json"), clock));
-        AbuseGuard abuse = new AbuseGuard(limits, blocklist, new SessionRegistry(), ips, audit, clock);
+        SessionRegistry sessions = new SessionRegistry();
+        AbuseGuard abuse = new AbuseGuard(limits, blocklist, sessions, ips, audit, clock);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
         scheduler.scheduleAtFixedRate(() -> {
             abuse.purgeIdle();
             throttle.purgeIdle();
         }, 1, 1, TimeUnit.MINUTES);
 
-        Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, scheduler, config.authTimeout());
+        RevocationStore revocations = own(RevocationStore.open(config.dataDir().resolve("revocations.log"), clock));
+        TicketStore tickets = new TicketStore(random, clock, config.ticketTtl());
+        SessionLifecycle lifecycle = new SessionLifecycle(verifier, revocations, sessions, users, abuse, codec, audit,
+                scheduler, clock, config.expiryWarning(), config.clockLeeway());
+        scheduler.scheduleAtFixedRate(tickets::purgeExpired, 1, 1, TimeUnit.MINUTES);
+        scheduler.scheduleAtFixedRate(revocations::compactNow, 1, 1, TimeUnit.HOURS);
+        long revalidate = config.revalidateInterval().toMillis();
+        // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
+        ExecutorService revalidator = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "session-revalidator");
+            t.setDaemon(true);
+            return t;
+        });
+        own(revalidator::shutdownNow);
+        scheduler.scheduleAtFixedRate(() -> revalidator.execute(lifecycle::revalidate), revalidate, revalidate,
+                TimeUnit.MILLISECONDS);
+        if (config.authModes().contains("query-token")) {
+            log.warn("--auth-modes includes query-token: access tokens in URLs end up in proxy and browser logs."
+                    + " Prefer tickets; Portcullis itself never logs the query string.");
+        }
+
+        Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, lifecycle, tickets,
+                config.authModes().contains("ticket"), scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
-                config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), gatekeeper, scheduler);
+                config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), config.authModes(),
+                gatekeeper, scheduler);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
-                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock),
+                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
+                        tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
+                        config.tokenTtl()),
                 config.tokenTtl().toSeconds()));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);

@@ -19,6 +19,7 @@ final class WebSocketConnection implements Connection {
     private final GateSocketFactory.CountingSocket socket;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
+    private final WriteNudger nudger;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
     /** Bytes handed to the library by any sending thread. */
@@ -26,7 +27,8 @@ final class WebSocketConnection implements Connection {
     private final AtomicBoolean closing = new AtomicBoolean();
 
     WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
-                        long maxOutboundBytes) {
+                        long maxOutboundBytes, WriteNudger nudger) {
+        this.nudger = nudger;
         this.socket = socket;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
@@ -51,6 +53,7 @@ final class WebSocketConnection implements Connection {
         enqueued.addAndGet(frame.wireLength());
         try {
             socket.sendFrame(frame);
+            nudger.queued(socket);
         } catch (WebsocketNotConnectedException e) {
             // The peer went away while we answered; its close callback cleans up.
         }

@@ -27,6 +27,8 @@ public enum ConnectionState {
         AUTH_TIMED_OUT,
         /** An abuse control shut the user out. */
         BLOCK,
+        /** The session's credential ended: expired without a refresh, revoked, or its user disabled. */
+        CREDENTIAL_ENDED,
         /** The socket closed, whoever started it. */
         DISCONNECTED
     }
@@ -39,6 +41,7 @@ public enum ConnectionState {
         allow(AWAITING_AUTH, Event.AUTH_TIMED_OUT, CLOSED);
         allow(AWAITING_AUTH, Event.DISCONNECTED, CLOSED);
         allow(AUTHENTICATED, Event.BLOCK, BLOCKED);
+        allow(AUTHENTICATED, Event.CREDENTIAL_ENDED, CLOSED);
         allow(AUTHENTICATED, Event.DISCONNECTED, CLOSED);
         allow(BLOCKED, Event.DISCONNECTED, CLOSED);
         // The socket's close callback also arrives after the server itself closed the connection.

@@ -21,6 +21,9 @@ public final class Session {
     private VerifiedToken identity;
     /** Guarded by this; the pending auth deadline, null once it fired or was cancelled. */
     private ScheduledFuture<?> authDeadline;
+    /** Guarded by this; the warning and the close at the end of the credential, null when none is pending. */
+    private ScheduledFuture<?> expiryWarning;
+    private ScheduledFuture<?> expiryClose;
     /** Guarded by this; the rooms this connection has joined, in join order. */
     private final Set<String> rooms = new LinkedHashSet<>();
 
@@ -123,6 +126,33 @@ public final class Session {
     /** Remembers the pending auth deadline so that authentication or a close can cancel it. */
     public synchronized void authDeadline(ScheduledFuture<?> deadline) {
         this.authDeadline = deadline;
+    }
+
+    /** A refresh: the session now speaks with {@code token}, which must be for the same user. */
+    public synchronized boolean refresh(VerifiedToken token) {
+        if (state != ConnectionState.AUTHENTICATED || !token.subject().equals(identity.subject())) {
+            return false;
+        }
+        identity = token;
+        return true;
+    }
+
+    /** Replaces the pending expiry warning and close (cancelling the old ones); nulls cancel only. */
+    public synchronized void expiryTimers(ScheduledFuture<?> warning, ScheduledFuture<?> close) {
+        cancelExpiryTimers();
+        expiryWarning = warning;
+        expiryClose = close;
+    }
+
+    public synchronized void cancelExpiryTimers() {
+        if (expiryWarning != null) {
+            expiryWarning.cancel(false);
+        }
+        if (expiryClose != null) {
+            expiryClose.cancel(false);
+        }
+        expiryWarning = null;
+        expiryClose = null;
     }
 
     public synchronized void cancelAuthDeadline() {

@@ -28,6 +28,11 @@ public final class SessionRegistry {
         return sessions == null ? List.of() : List.copyOf(sessions);
     }
 
+    /** A snapshot of every authenticated session, for the periodic re-validation. */
+    public List<Session> all() {
+        return byUser.values().stream().flatMap(Set::stream).toList();
+    }
+
     /** Users with at least one session, for tests of the cleanup. */
     public int userCount() {
         return byUser.size();

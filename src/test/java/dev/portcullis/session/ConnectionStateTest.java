@@ -27,6 +27,7 @@ class ConnectionStateTest {
                     Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.AUTHENTICATED, Map.of(
                     Event.BLOCK, ConnectionState.BLOCKED,
+                    Event.CREDENTIAL_ENDED, ConnectionState.CLOSED,
                     Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.BLOCKED, Map.of(Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.CLOSED, Map.of(Event.DISCONNECTED, ConnectionState.CLOSED)));

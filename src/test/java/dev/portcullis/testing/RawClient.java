@@ -94,7 +94,12 @@ public final class RawClient implements AutoCloseable {
 
     /** Sends an upgrade request with {@code extraHeaders} (whole lines, no CRLF) and returns the response head. */
     public String upgrade(int port, String... extraHeaders) {
-        StringBuilder req = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + port
+        return upgradePath(port, "/", extraHeaders);
+    }
+
+    /** {@link #upgrade} for a given request target, such as {@code /?ticket=..}. */
+    public String upgradePath(int port, String target, String... extraHeaders) {
+        StringBuilder req = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port
                 + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n");
         for (String h : extraHeaders) {

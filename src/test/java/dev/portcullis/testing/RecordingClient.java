@@ -82,6 +82,15 @@ public final class RecordingClient implements WebSocket.Listener, AutoCloseable 
     public Event awaitEvent() {
         try {
             Event e = events.poll(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            if (e == null) {
+                // The server runs in this JVM: show what every thread was doing when the answer did not come.
+                Thread.getAllStackTraces().forEach((t, stack) -> {
+                    System.out.println("THREAD " + t.getName() + " " + t.getState());
+                    for (StackTraceElement frame : stack) {
+                        System.out.println("    at " + frame);
+                    }
+                });
+            }
             assertNotNull(e, "no event within " + TIMEOUT);
             return e;
         } catch (InterruptedException ex) {

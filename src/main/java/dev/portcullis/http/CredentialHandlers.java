@@ -1,0 +1,83 @@
+package dev.portcullis.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.auth.IssuedToken;
+import dev.portcullis.auth.User;
+import dev.portcullis.auth.VerifiedToken;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The credential endpoints around the WebSocket (protocol.md §13): {@code POST /auth/ticket} trades an
+ * access token for a single-use ticket, {@code POST /auth/refresh} for a fresh token, and
+ * {@code POST /auth/logout} revokes it (or, with {@code {"all":true}}, every token of its user) and closes
+ * the live sessions that used it. Each needs {@code Authorization: Bearer <access token>}.
+ */
+final class CredentialHandlers {
+    private final HttpApi.Services services;
+
+    CredentialHandlers(HttpApi.Services services) {
+        this.services = services;
+    }
+
+    void ticket(HttpExchange exchange) {
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        if (token == null) {
+            return;
+        }
+        String ticket = services.tickets().issue(token);
+        HttpJson.send(exchange, 200, HttpJson.object().put("ticket", ticket)
+                .put("expires_in", services.tickets().ttl().toSeconds()));
+    }
+
+    /** A fresh token for a still-valid one, if its user still exists and may log in; roles as in the users file now. */
+    void refresh(HttpExchange exchange) {
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        if (token == null) {
+            return;
+        }
+        Optional<User> user = services.users().find(token.subject()).filter(User::canLogIn);
+        if (user.isEmpty()) {
+            HttpJson.send(exchange, 401, HttpJson.error("invalid_token", "this user can no longer log in"));
+            return;
+        }
+        IssuedToken fresh = services.issuer().issue(user.get());
+        LoginHandler.tokenResponse(exchange, fresh, services.tokenTtl().toSeconds(), services.cookieMode());
+    }
+
+    /** Revokes, waits until the revocation is on disk, then closes the live sessions it covers. */
+    void logout(HttpExchange exchange) {
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        if (token == null) {
+            return;
+        }
+        boolean all = false;
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (length != null && !length.equals("0")) {
+            JsonNode body = AdminHandlers.body(exchange);
+            if (body == null) {
+                return;
+            }
+            all = body.path("all").asBoolean(false);
+        }
+        boolean everything = all;
+        // Tokens this server issues live at most --token-ttl; a cutoff has to matter that long.
+        CompletableFuture<Void> stored = everything
+                ? services.revocations().revokeAll(token.subject(), services.tokenTtl())
+                : services.revocations().revoke(token);
+        stored.whenComplete((v, failure) -> {
+            if (failure != null) {
+                Routes.log.error("could not store a revocation", failure);
+                HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
+                return;
+            }
+            services.audit().tokenRevoked(token.subject(), Routes.remote(exchange), everything);
+            services.lifecycle().revoked(token.subject());
+            if (services.cookieMode()) {
+                exchange.getResponseHeaders().add("Set-Cookie", LoginHandler.SESSION_COOKIE + "=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict");
+            }
+            HttpJson.send(exchange, 200, HttpJson.object().put("revoked", everything ? "all" : "token"));
+        });
+    }
+}
