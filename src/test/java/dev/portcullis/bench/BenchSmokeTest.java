@@ -1,0 +1,60 @@
+package dev.portcullis.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The benchmark suite of issue 5 at its smoke sizes: every scenario against both servers, each in a JVM of
+ * its own, in seconds. It proves the harness works end to end; it asserts no figure, since a test machine's
+ * timings mean nothing.
+ */
+@DisplayName("Benchmark harness (bench/, issue 5)")
+class BenchSmokeTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    @Timeout(value = 120, unit = TimeUnit.SECONDS)
+    @DisplayName("every scenario runs at smoke sizes against Portcullis and the baseline and prints one JSON line each")
+    void everyScenarioRunsAtSmokeSizes() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        List<Report> reports;
+        try (PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8)) {
+            reports = Bench.run(new String[] {"--smoke"}, out);
+        }
+        String printed = bytes.toString(StandardCharsets.UTF_8);
+
+        assertEquals(Options.SCENARIOS, reports.stream().map(Report::scenario).toList(), printed);
+        for (Report r : reports) {
+            assertTrue(r.errors().isEmpty(), r.scenario() + " reported harness errors " + r.errors() + "\n" + printed);
+        }
+        List<JsonNode> lines = printed.lines().filter(l -> l.startsWith("{")).map(BenchSmokeTest::parse).toList();
+        assertEquals(Options.SCENARIOS.size(), lines.size(), printed);
+        for (JsonNode line : lines) {
+            String scenario = line.get("scenario").asText();
+            assertTrue(line.get("portcullis").size() > 0, scenario + " has Portcullis figures");
+            assertTrue(line.get("baseline").size() > 0, scenario + " has baseline figures");
+            assertTrue(line.get("portcullis_overrides").has("rate-limit") || !printed.contains("--rate-limit"),
+                    scenario + " prints the overrides it ran with");
+            assertTrue(line.get("ok").asBoolean(), scenario + ": " + line);
+        }
+    }
+
+    private static JsonNode parse(String line) {
+        try {
+            return JSON.readTree(line);
+        } catch (Exception e) {
+            throw new AssertionError("not a JSON line: " + line, e);
+        }
+    }
+}
