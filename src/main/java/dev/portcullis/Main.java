@@ -8,6 +8,7 @@ import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.Help;
+import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.server.Portcullis;
 import java.io.BufferedReader;
 import java.io.Console;
@@ -82,6 +83,10 @@ public final class Main {
             return switch (cli.command()) {
                 case "hash-password" -> hashPassword(cli, config);
                 case "add-user" -> addUser(cli, config);
+                case "gen-fernet-key" -> {
+                    out.println(FernetKey.generate(new SecureRandom()));
+                    yield Exit.OK;
+                }
                 default -> serve(cli, config);
             };
         } catch (IllegalArgumentException e) {

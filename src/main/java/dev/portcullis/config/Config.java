@@ -47,7 +47,9 @@ public record Config(
         Set<String> authModes,
         Duration ticketTtl,
         Duration expiryWarning,
-        Duration revalidateInterval) {
+        Duration revalidateInterval,
+        List<String> fernetKeys,
+        Duration fernetTtl) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -66,6 +68,7 @@ public record Config(
         }
         requirePositive("ticket-ttl", ticketTtl);
         requirePositive("revalidate-interval", revalidateInterval);
+        fernetKeys = List.copyOf(fernetKeys);
         if (expiryWarning.isNegative()) {
             throw new IllegalArgumentException("--expiry-warning must not be negative");
         }

@@ -82,7 +82,9 @@ public final class ConfigLoader {
                 }),
                 r.parsed(Option.TICKET_TTL, Values::duration),
                 r.parsed(Option.EXPIRY_WARNING, Values::duration),
-                r.parsed(Option.REVALIDATE_INTERVAL, Values::duration));
+                r.parsed(Option.REVALIDATE_INTERVAL, Values::duration),
+                r.parsed(Option.FERNET_KEYS, Values::list),
+                r.parsed(Option.FERNET_TTL, Values::duration));
     }
 
     private static boolean allowOrDeny(String text) {

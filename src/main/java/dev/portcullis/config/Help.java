@@ -15,6 +15,7 @@ public final class Help {
                   java -jar portcullis.jar add-user NAME [--role R]... [OPTIONS]
                                                                           add or replace a user in the users file
                                                                           (password from the terminal or stdin; default role 'user')
+                  java -jar portcullis.jar gen-fernet-key                 print a fresh Fernet key for --fernet-keys
 
                 Options (precedence: flag > environment variable > --config file > default):
                 """);

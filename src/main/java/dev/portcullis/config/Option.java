@@ -28,6 +28,10 @@ public enum Option {
     EXPIRY_WARNING("expiry-warning", "DURATION", "60s", "How long before its token ends a connection gets 'expiring'."),
     REVALIDATE_INTERVAL("revalidate-interval", "DURATION", "5m",
             "How often every session is re-checked against revocations, blocks and the users file."),
+    FERNET_KEYS("fernet-keys", "LIST", "",
+            "Fernet keys for payload encryption, comma-separated: the first encrypts, all decrypt. Prefer the env"
+                    + " variable or DATA_DIR/fernet.keys (flags show in ps). Empty: encryption is unavailable."),
+    FERNET_TTL("fernet-ttl", "DURATION", "5m", "Oldest Fernet token accepted from a client; 0s: no age check."),
     AUTH_TIMEOUT("auth-timeout", "DURATION", "5s", "Time a new WebSocket has to send its auth message."),
     HANDSHAKE_TIMEOUT("handshake-timeout", "DURATION", "5s",
             "Time a new TCP connection has to complete its WebSocket upgrade request (at most 8 KiB)."),

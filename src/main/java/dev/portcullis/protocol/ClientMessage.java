@@ -8,13 +8,19 @@ public sealed interface ClientMessage permits ClientMessage.Auth, ClientMessage.
 
     /**
      * {@code {"type":"auth","token":"<jwt>"}} or {@code {"type":"auth","ticket":".."}}: the first message of
-     * every connection (protocol.md §4.1). Exactly one of the two is set.
+     * every connection (protocol.md §4.1). Exactly one of the two is set; {@code encryption} is null or the
+     * scheme asked for ({@code "fernet"}, protocol.md §14).
      */
-    record Auth(String token, String ticket) implements ClientMessage {
+    record Auth(String token, String ticket, String encryption) implements ClientMessage {
         public Auth {
             if ((token == null) == (ticket == null)) {
                 throw new IllegalArgumentException("exactly one of token and ticket");
             }
+        }
+
+        /** An auth message that asks for no encryption. */
+        public Auth(String token, String ticket) {
+            this(token, ticket, null);
         }
 
         @Override

@@ -13,6 +13,8 @@ public enum CloseReason {
     INVALID_TOKEN(1008, "Invalid token"),
     /** The token's {@code exp} has passed (beyond the clock leeway), at auth or later on an open connection. */
     TOKEN_EXPIRED(1008, "Token expired"),
+    /** The auth message asked for encryption the server does not offer (no keys, or an unknown scheme). */
+    ENCRYPTION_UNAVAILABLE(1008, "Encryption unavailable"),
     /** A ticket that is unknown, already used or past its 30 seconds. */
     INVALID_TICKET(1008, "Invalid or expired ticket"),
     /** The token (or every token of its user) was revoked by a logout. */

@@ -21,7 +21,9 @@ public enum ErrorCode {
     /** The user's message rate is over {@code --rate-limit}; the message was dropped. Carries {@code retry_after_ms}. */
     RATE_LIMITED("rate_limited"),
     /** A refresh token that is invalid, expired, revoked or for another user; the old expiry stands. */
-    INVALID_REFRESH("invalid_refresh");
+    INVALID_REFRESH("invalid_refresh"),
+    /** On an encrypted connection, a frame that is not a valid Fernet token for the server's keys; dropped. */
+    DECRYPTION_FAILED("decryption_failed");
 
     private final String wire;
 

@@ -72,8 +72,13 @@ public final class MessageCodec {
         if (hasTicket && root.has("token")) {
             throw new MalformedMessageException("'auth' takes a token or a ticket, not both");
         }
-        return hasTicket ? new ClientMessage.Auth(null, requiredString(root, "ticket"))
-                : new ClientMessage.Auth(requiredString(root, "token"), null);
+        JsonNode encryption = root.get("encryption");
+        if (encryption != null && !encryption.isNull() && !encryption.isTextual()) {
+            throw new MalformedMessageException("'encryption' must be a string");
+        }
+        String scheme = encryption == null || encryption.isNull() ? null : encryption.textValue();
+        return hasTicket ? new ClientMessage.Auth(null, requiredString(root, "ticket"), scheme)
+                : new ClientMessage.Auth(requiredString(root, "token"), null, scheme);
     }
 
     private ClientMessage.Publish publish(JsonNode root) throws MalformedMessageException {
@@ -101,6 +106,9 @@ public final class MessageCodec {
             out.put("user", ok.user());
             ok.roles().forEach(out.putArray("roles")::add);
             out.put("expires_at", ok.expiresAt());
+            if (ok.encryption() != null) {
+                out.put("encryption", ok.encryption());
+            }
         } else if (message instanceof ServerMessage.Error error) {
             out.put("type", "error");
             out.put("code", error.code().wire());

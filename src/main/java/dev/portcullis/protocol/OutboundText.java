@@ -10,9 +10,13 @@ import java.util.function.Function;
  * broadcast encodes once and shares the same bytes.
  */
 public final class OutboundText {
+    /** The two forms a connection may need: the plain text, or the text sealed for an encrypted session. */
+    public enum Form { PLAIN, SEALED }
+
     private final String text;
     /** Built at most a few times under a race, then shared; written by any sending thread. */
     private volatile ByteBuffer frame;
+    private volatile ByteBuffer sealedFrame;
 
     public OutboundText(String text) {
         this.text = Objects.requireNonNull(text);
@@ -24,11 +28,23 @@ public final class OutboundText {
 
     /** The transport's encoding of this message, built by {@code encoder} on first use; a private view of it. */
     public ByteBuffer frame(Function<String, ByteBuffer> encoder) {
-        ByteBuffer f = frame;
+        return frame(Form.PLAIN, encoder);
+    }
+
+    /**
+     * The encoding of one form, built once per form: a room with plain and encrypted members encrypts each
+     * message once, not once per member.
+     */
+    public ByteBuffer frame(Form form, Function<String, ByteBuffer> encoder) {
+        ByteBuffer f = form == Form.PLAIN ? frame : sealedFrame;
         if (f == null) {
             // Not read-only: Java-WebSocket calls array() on every buffer it queues.
             f = encoder.apply(text);
-            frame = f;
+            if (form == Form.PLAIN) {
+                frame = f;
+            } else {
+                sealedFrame = f;
+            }
         }
         return f.duplicate();
     }

@@ -16,9 +16,13 @@ public sealed interface ServerMessage permits ServerMessage.AuthOk, ServerMessag
     }
 
     /** The gate is open: who the connection now speaks for, and until when (protocol.md §4.2). */
-    record AuthOk(String user, List<String> roles, long expiresAt) implements ServerMessage {
+    record AuthOk(String user, List<String> roles, long expiresAt, String encryption) implements ServerMessage {
         public AuthOk {
             roles = List.copyOf(roles);
+        }
+
+        public AuthOk(String user, List<String> roles, long expiresAt) {
+            this(user, roles, expiresAt, null);
         }
     }
 

@@ -5,6 +5,8 @@ import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.VerifiedToken;
+import dev.portcullis.crypto.Fernet;
+import dev.portcullis.crypto.FernetException;
 import dev.portcullis.protocol.ClientMessage;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.ErrorCode;
@@ -14,6 +16,7 @@ import dev.portcullis.protocol.ServerMessage;
 import dev.portcullis.room.RoomRegistry;
 import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ScheduledExecutorService;
@@ -37,12 +40,17 @@ public final class Gatekeeper {
     private final SessionLifecycle lifecycle;
     private final TicketStore tickets;
     private final boolean ticketsEnabled;
+    /** Null when no Fernet key is configured: encryption is then refused. */
+    private final Fernet fernet;
+    private final Duration fernetTtl;
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
     public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms, AbuseGuard abuse,
-                      SessionLifecycle lifecycle, TicketStore tickets, boolean ticketsEnabled,
-                      ScheduledExecutorService scheduler, Duration authTimeout) {
+                      SessionLifecycle lifecycle, TicketStore tickets, boolean ticketsEnabled, Fernet fernet,
+                      Duration fernetTtl, ScheduledExecutorService scheduler, Duration authTimeout) {
+        this.fernet = fernet;
+        this.fernetTtl = fernetTtl;
         this.abuse = abuse;
         this.lifecycle = lifecycle;
         this.tickets = tickets;
@@ -86,6 +94,20 @@ public final class Gatekeeper {
 
     /** One complete text message. */
     public void text(Session session, String text) {
+        if (session.encrypted()) {
+            try {
+                text = new String(fernet.decrypt(text, fernetTtl), StandardCharsets.UTF_8);
+            } catch (FernetException e) {
+                log.debug("{}: frame did not decrypt: {}", session.id(), e.getMessage());
+                if (session.state() == ConnectionState.AUTHENTICATED) {
+                    // In the clear: the peer evidently cannot read what we seal.
+                    session.connection().sendPlain(codec.outbound(new ServerMessage.Error(ErrorCode.DECRYPTION_FAILED,
+                            "the frame is not a valid Fernet token for this server's keys; it was dropped")));
+                    abuse.violation(session.user(), "decryption_failed");
+                }
+                return;
+            }
+        }
         ClientMessage message;
         try {
             message = codec.decode(text);
@@ -202,6 +224,10 @@ public final class Gatekeeper {
                 return;
             }
         }
+        if (auth.encryption() != null && (fernet == null || !auth.encryption().equals("fernet"))) {
+            refuse(session, CloseReason.ENCRYPTION_UNAVAILABLE, "encryption " + (fernet == null ? "has no keys" : "scheme unknown"));
+            return;
+        }
         if (lifecycle.isRevoked(token)) {
             refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
             return;
@@ -223,7 +249,14 @@ public final class Gatekeeper {
             return;
         }
         audit.authOk(session.id(), token.subject(), session.connection().remoteAddress());
-        send(session, new ServerMessage.AuthOk(token.subject(), token.roles(), token.expiresAt().getEpochSecond()));
+        boolean encrypt = auth.encryption() != null;
+        // auth_ok itself goes in the clear, so the client learns its request was granted; then everything is sealed.
+        send(session, new ServerMessage.AuthOk(token.subject(), token.roles(), token.expiresAt().getEpochSecond(),
+                encrypt ? "fernet" : null));
+        if (encrypt) {
+            session.connection().sealWith(text -> fernet.encrypt(text.getBytes(StandardCharsets.UTF_8)));
+            session.encrypted(true);
+        }
         lifecycle.started(session);
     }
 

@@ -11,6 +11,8 @@ import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.config.AbuseConfig;
 import dev.portcullis.config.Config;
+import dev.portcullis.crypto.Fernet;
+import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.Blocklist;
@@ -26,6 +28,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -142,8 +145,10 @@ public final class Portcullis implements AutoCloseable {
                     + " Prefer tickets; Portcullis itself never logs the query string.");
         }
 
+        Fernet fernet = loadFernet(random, clock);
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, lifecycle, tickets,
-                config.authModes().contains("ticket"), scheduler, config.authTimeout());
+                config.authModes().contains("ticket"), fernet, config.fernetTtl().isZero() ? null : config.fernetTtl(),
+                scheduler, config.authTimeout());
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
                 config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), config.authModes(),
@@ -159,6 +164,25 @@ public final class Portcullis implements AutoCloseable {
                 config.tokenTtl().toSeconds()));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);
+    }
+
+    /** Keys from --fernet-keys, else from DATA_DIR/fernet.keys (one per line); none: encryption is off. */
+    private Fernet loadFernet(SecureRandom random, Clock clock) throws IOException {
+        List<String> texts = config.fernetKeys();
+        Path file = config.dataDir().resolve("fernet.keys");
+        if (texts.isEmpty() && Files.exists(file)) {
+            texts = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+        }
+        if (texts.isEmpty()) {
+            log.info("no Fernet keys: payload encryption is unavailable (see gen-fernet-key)");
+            return null;
+        }
+        List<FernetKey> keys = new ArrayList<>();
+        for (String text : texts) {
+            keys.add(FernetKey.parse(text));
+        }
+        log.info("payload encryption available with {} Fernet key(s)", keys.size());
+        return new Fernet(keys, random, clock);
     }
 
     private void createDataDir() throws IOException {

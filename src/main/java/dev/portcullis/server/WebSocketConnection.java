@@ -7,6 +7,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 
@@ -25,6 +26,8 @@ final class WebSocketConnection implements Connection {
     /** Bytes handed to the library by any sending thread. */
     private final AtomicLong enqueued = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Seals every message on an encrypted connection; null while plaintext. Set once, at auth. */
+    private volatile Function<String, String> sealer;
 
     WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
                         long maxOutboundBytes, WriteNudger nudger) {
@@ -40,7 +43,25 @@ final class WebSocketConnection implements Connection {
         if (closing.get()) {
             return;
         }
-        var frame = new GateDraft.PreEncodedFrame(message.frame(TextFrames::encode));
+        Function<String, String> seal = sealer;
+        var frame = new GateDraft.PreEncodedFrame(seal == null ? message.frame(OutboundText.Form.PLAIN, TextFrames::encode)
+                : message.frame(OutboundText.Form.SEALED, text -> TextFrames.encode(seal.apply(text))));
+        enqueue(frame);
+    }
+
+    @Override
+    public void sendPlain(OutboundText message) {
+        if (!closing.get()) {
+            enqueue(new GateDraft.PreEncodedFrame(message.frame(OutboundText.Form.PLAIN, TextFrames::encode)));
+        }
+    }
+
+    @Override
+    public void sealWith(Function<String, String> sealer) {
+        this.sealer = sealer;
+    }
+
+    private void enqueue(GateDraft.PreEncodedFrame frame) {
         long queued = enqueued.get() - socket.written.get();
         if (queued + frame.wireLength() > maxOutboundBytes) {
             // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may

@@ -1,6 +1,7 @@
 package dev.portcullis.session;
 
 import dev.portcullis.protocol.OutboundText;
+import java.util.function.Function;
 
 /** The transport under a session: what the gate needs from a WebSocket, and nothing else. */
 public interface Connection {
@@ -21,4 +22,10 @@ public interface Connection {
 
     /** The peer passed the gate: it no longer counts as a connection waiting to authenticate. */
     void authenticated();
+
+    /** From now on every message to this peer is sealed with {@code sealer} (protocol.md §14). */
+    void sealWith(Function<String, String> sealer);
+
+    /** Queues one message in the clear even on a sealed connection: for {@code decryption_failed}. */
+    void sendPlain(OutboundText message);
 }

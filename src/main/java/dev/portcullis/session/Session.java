@@ -21,6 +21,8 @@ public final class Session {
     private VerifiedToken identity;
     /** Guarded by this; the pending auth deadline, null once it fired or was cancelled. */
     private ScheduledFuture<?> authDeadline;
+    /** Whether every frame both ways is a Fernet token (protocol.md §14); set once, at auth. */
+    private volatile boolean encrypted;
     /** Guarded by this; the warning and the close at the end of the credential, null when none is pending. */
     private ScheduledFuture<?> expiryWarning;
     private ScheduledFuture<?> expiryClose;
@@ -126,6 +128,15 @@ public final class Session {
     /** Remembers the pending auth deadline so that authentication or a close can cancel it. */
     public synchronized void authDeadline(ScheduledFuture<?> deadline) {
         this.authDeadline = deadline;
+    }
+
+    /** From now on the peer's frames are Fernet tokens. */
+    public void encrypted(boolean encrypted) {
+        this.encrypted = encrypted;
+    }
+
+    public boolean encrypted() {
+        return encrypted;
     }
 
     /** A refresh: the session now speaks with {@code token}, which must be for the same user. */

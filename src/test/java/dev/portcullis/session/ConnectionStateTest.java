@@ -81,6 +81,14 @@ class ConnectionStateTest {
             @Override
             public void authenticated() {
             }
+
+            @Override
+            public void sealWith(java.util.function.Function<String, String> sealer) {
+            }
+
+            @Override
+            public void sendPlain(OutboundText message) {
+            }
         });
         assertTrue(s.transition(ConnectionState.AWAITING_AUTH, Event.AUTH_TIMED_OUT));
         assertFalse(s.authenticate(new VerifiedToken("alice", List.of(),
