@@ -28,6 +28,7 @@ public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final List<String> stdout = new ArrayList<>();
     private final StringBuffer stderr = new StringBuffer();
+    private final List<Thread> pumps = new ArrayList<>();
 
     public ServerProcess(Path dataDir, String... extraArgs) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -63,6 +64,7 @@ public final class ServerProcess implements AutoCloseable {
         }, out ? "server-stdout" : "server-stderr");
         t.setDaemon(true);
         t.start();
+        pumps.add(t);
     }
 
     /** Waits for the first stdout line and checks it is the ready line; returns its match (ws port, http port). */
@@ -91,12 +93,16 @@ public final class ServerProcess implements AutoCloseable {
         return process;
     }
 
+    /** Stops the server (SIGTERM) and waits until everything it wrote has been read. */
     @Override
     public void close() {
         process.destroy();
         try {
             if (!process.waitFor(15, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
+            }
+            for (Thread pump : pumps) {
+                pump.join(5000);
             }
         } catch (InterruptedException e) {
             process.destroyForcibly();
