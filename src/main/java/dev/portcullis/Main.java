@@ -1,5 +1,6 @@
 package dev.portcullis;
 
+import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
@@ -67,6 +68,11 @@ public final class Main {
         CommandLine cli;
         Config config;
         try {
+            if (args.length == 1 && args[0].equals("--version")) {
+                String version = Main.class.getPackage().getImplementationVersion();
+                out.println("portcullis " + (version == null ? "(development build)" : version));
+                return Exit.OK;
+            }
             cli = CommandLine.parse(args);
             if (cli.help()) {
                 out.print(Help.text());
@@ -83,6 +89,10 @@ public final class Main {
             return switch (cli.command()) {
                 case "hash-password" -> hashPassword(cli, config);
                 case "add-user" -> addUser(cli, config);
+                case "gen-secret" -> {
+                    out.println(JwtSecret.generateText(new SecureRandom()));
+                    yield Exit.OK;
+                }
                 case "gen-fernet-key" -> {
                     out.println(FernetKey.generate(new SecureRandom()));
                     yield Exit.OK;
@@ -103,7 +113,12 @@ public final class Main {
             throw new IllegalArgumentException("unexpected argument '" + cli.positionals().get(0) + "'");
         }
         Portcullis server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            // SIGTERM and SIGINT: close every connection with 1001, flush the audit log, then exit 0 rather
+            // than the JVM's 143, because a requested stop that went well is a success.
+            server.close();
+            Runtime.getRuntime().halt(Exit.OK.code());
+        }, "shutdown"));
         out.println(server.readyLine());
         out.flush();
         try {

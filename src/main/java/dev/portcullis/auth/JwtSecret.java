@@ -51,12 +51,18 @@ public final class JwtSecret {
     public record Loaded(JwtSecret secret, boolean generated) {
     }
 
-    /** Reads {@code file}, or writes a fresh random 256-bit secret there (mode 0600) when it does not exist. */
-    public static Loaded readOrGenerate(Path file, SecureRandom random) throws IOException {
+    /** A fresh random 256-bit secret in its text form (43 characters of base64url), as {@code gen-secret} prints it. */
+    public static String generateText(SecureRandom random) {
         byte[] raw = new byte[GENERATED_BYTES];
         random.nextBytes(raw);
         String text = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
         Arrays.fill(raw, (byte) 0);
+        return text;
+    }
+
+    /** Reads {@code file}, or writes a fresh random 256-bit secret there (mode 0600) when it does not exist. */
+    public static Loaded readOrGenerate(Path file, SecureRandom random) throws IOException {
+        String text = generateText(random);
         if (PrivateFiles.createNew(file, text.getBytes(StandardCharsets.UTF_8))) {
             return new Loaded(fromText(text), true);
         }

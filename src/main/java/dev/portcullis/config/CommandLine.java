@@ -14,7 +14,7 @@ import java.util.Set;
 public record CommandLine(String command, List<String> positionals, Map<Option, String> flags,
                           List<String> roles, boolean help) {
 
-    public static final Set<String> COMMANDS = Set.of("serve", "hash-password", "add-user", "gen-fernet-key");
+    public static final Set<String> COMMANDS = Set.of("serve", "hash-password", "add-user", "gen-secret", "gen-fernet-key");
 
     public CommandLine {
         positionals = List.copyOf(positionals);

@@ -15,7 +15,9 @@ public final class Help {
                   java -jar portcullis.jar add-user NAME [--role R]... [OPTIONS]
                                                                           add or replace a user in the users file
                                                                           (password from the terminal or stdin; default role 'user')
+                  java -jar portcullis.jar gen-secret                     print a fresh 256-bit secret for --jwt-secret-file
                   java -jar portcullis.jar gen-fernet-key                 print a fresh Fernet key for --fernet-keys
+                  java -jar portcullis.jar --version                      print the version
 
                 Options (precedence: flag > environment variable > --config file > default):
                 """);
