@@ -153,6 +153,7 @@ public final class Bench {
         Map<String, T> results = new LinkedHashMap<>();
         List<Boolean> order = options.baselineFirst ? List.of(true, false) : List.of(false, true);
         for (boolean baseline : order) {
+            awaitQuiet(scenario);
             try (ServerProcess server = baseline ? startBaseline(scenario) : startPortcullis(scenario)) {
                 Side side = baseline ? new Side.Bare(server)
                         : new Side.Gated(server, HttpLogin.token(server.http(), USER, home.password()));
@@ -162,6 +163,38 @@ public final class Bench {
             pause(options.settleMillis); // the stopped server's sockets and CPU settle before the next one starts
         }
         return results;
+    }
+
+    /**
+     * Waits (up to {@code --quiet-wait-seconds}) until the rest of the machine uses under a quarter of a core:
+     * on two shared cores another build would be measured along with the servers.
+     */
+    private void awaitQuiet(String scenario) {
+        if (options.quietWaitSeconds <= 0) {
+            return;
+        }
+        long giveUp = System.nanoTime() + (long) (options.quietWaitSeconds * 1e9);
+        boolean told = false;
+        while (true) {
+            long self = ProcStats.cpuNanos(ProcessHandle.current().pid());
+            long busy = ProcStats.machineBusyNanos();
+            long start = System.nanoTime();
+            pause(1000);
+            double others = (ProcStats.machineBusyNanos() - busy - (ProcStats.cpuNanos(ProcessHandle.current().pid()) - self))
+                    / (double) (System.nanoTime() - start);
+            if (others < 0.25) {
+                return;
+            }
+            if (System.nanoTime() - giveUp > 0) {
+                log(scenario + ": the machine is still busy (" + Report.round(others) + " cores used by other processes);"
+                        + " measuring anyway: see 'other processes' CPU' in the results");
+                return;
+            }
+            if (!told) {
+                log(scenario + ": waiting for other processes to stop using the CPU (" + Report.round(others) + " cores)");
+                told = true;
+            }
+        }
     }
 
     private ServerProcess startPortcullis(String scenario) {

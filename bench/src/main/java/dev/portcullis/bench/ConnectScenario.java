@@ -32,6 +32,7 @@ final class ConnectScenario extends Scenario {
                 .row("server_cores", "server CPU (cores busy)", Report.Unit.FACTOR, p.usage().cores(), b.usage().cores())
                 .row("rss_bytes", "server RSS at the end", Report.Unit.BYTES, p.usage().rssBytes, b.usage().rssBytes)
                 .row("late_pings", "set-ups pinged after 200 ms without answer", Report.Unit.COUNT, p.pings(), b.pings());
+        contention(report, p.usage(), b.usage());
         double ratio = p.perSecond() / b.perSecond();
         report.target("connections/s ratio >= 0.8", ratio, ratio >= 0.8);
         for (var e : r.entrySet()) {

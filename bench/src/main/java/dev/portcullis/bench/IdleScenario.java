@@ -35,6 +35,7 @@ final class IdleScenario extends Scenario {
                         micros(p.usage().cpuNanos) / o.idle, micros(b.usage().cpuNanos) / o.idle)
                 .row("held", "connections still open at the end", Report.Unit.COUNT, p.held(), b.held())
                 .row("late_pings", "set-ups pinged after 200 ms without answer", Report.Unit.COUNT, p.pings(), b.pings());
+        contention(report, p.usage(), b.usage());
         double heapRatio = (double) p.heapPerConnection() / b.heapPerConnection();
         double rssRatio = (double) p.rssPerConnection() / b.rssPerConnection();
         report.target("heap per connection ratio <= 1.3", heapRatio, heapRatio <= 1.3);
@@ -50,10 +51,26 @@ final class IdleScenario extends Scenario {
         return report;
     }
 
+    /** The classes whose live bytes grew most, per connection. */
+    static String growth(Map<String, long[]> before, Map<String, long[]> after, int connections) {
+        return after.entrySet().stream()
+                .map(e -> {
+                    long[] b = before.getOrDefault(e.getKey(), new long[2]);
+                    return Map.entry(e.getKey(), new long[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+                })
+                .filter(e -> e.getValue()[1] > 0)
+                .sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1]))
+                .limit(15)
+                .map(e -> String.format(java.util.Locale.ROOT, "%s %.0f B (%.1f objects)", e.getKey(),
+                        (double) e.getValue()[1] / connections, (double) e.getValue()[0] / connections))
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
     private static Result measure(Bench bench, Side side) {
         Options o = bench.options();
         ServerProcess server = side.server();
         Bench.pause(o.settleMillis);
+        Map<String, long[]> classesBefore = o.profile ? server.classHistogram() : Map.of();
         long heapBefore = server.heapAfterGc();
         long rssBefore = server.rssBytes();
         List<String> notes = new ArrayList<>();
@@ -65,6 +82,10 @@ final class IdleScenario extends Scenario {
             usage.stop(notes);
             long heapAfter = server.heapAfterGc();
             long rssAfter = server.rssBytes();
+            if (o.profile) {
+                notes.add(side.name() + " live heap per connection by class: "
+                        + growth(classesBefore, server.classHistogram(), o.idle));
+            }
             loop.check();
             int held = opener.ready() - opener.closedAfterReady();
             return new Result(held, opener.failed(), opener.firstFailure(), (heapAfter - heapBefore) / o.idle,

@@ -13,11 +13,15 @@ import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where a server's CPU time went, from a JFR recording: execution samples counted by thread and by the
+ * Where a server's CPU time went, from a JFR recording: execution samples (and native-method samples, except
+ * threads waiting in epoll) counted by thread and by the
  * method on top of the stack (self time), and by the first frame of our own code or of Java-WebSocket
  * (who asked for it). Run it alone on any recording: {@code java -cp ... dev.portcullis.bench.JfrTop FILE [N]}.
  */
 public final class JfrTop {
+    /** Native methods in which a thread waits rather than works: their samples are not CPU time. */
+    private static final java.util.Set<String> IDLE = java.util.Set.of("EPoll.wait", "Net.poll", "Net.accept",
+            "ServerSocketChannelImpl.accept0", "SocketDispatcher.read0@blocking", "Object.wait");
     private JfrTop() {
     }
 
@@ -54,6 +58,10 @@ public final class JfrTop {
             String type = e.getEventType().getName();
             if (!type.equals("jdk.ExecutionSample") && !type.equals("jdk.NativeMethodSample")) {
                 continue;
+            }
+            RecordedStackTrace trace = e.getStackTrace();
+            if (trace != null && !trace.getFrames().isEmpty() && IDLE.contains(name(trace.getFrames().get(0)))) {
+                continue; // a thread in native code waiting for work, not using the CPU
             }
             s.total++;
             RecordedThread t = e.getThread("sampledThread");

@@ -60,6 +60,7 @@ final class LoginStormScenario extends Scenario {
                 .row("server_cores", "server CPU (cores busy)", Report.Unit.FACTOR, p.usage().cores(), b.usage().cores())
                 .row("rss_bytes", "server RSS at the end", Report.Unit.BYTES, p.usage().rssBytes, b.usage().rssBytes)
                 .row("late_pings", "probe answers pinged after 50 ms", Report.Unit.COUNT, p.pings(), b.pings());
+        contention(report, p.usage(), b.usage());
         report.target("probe p99 during the storm <= 2x quiet p99", p.slowdown(), p.slowdown() <= 2);
         if (!p.statuses().isEmpty()) {
             report.note("portcullis login answers by status: " + p.statuses());

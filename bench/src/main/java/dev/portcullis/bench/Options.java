@@ -36,6 +36,8 @@ final class Options {
     double probeIntervalMillis = 1;
     /** Quiet time between phases (a server stopped, warm-up connections closed) so one does not bleed into the next. */
     long settleMillis = 500;
+    /** Before each server starts, wait up to this long for the machine to be quiet (other work under 0.25 cores). */
+    double quietWaitSeconds = 120;
     String serverJvm = DEFAULT_SERVER_JVM;
     Path jar;
     Path out;
@@ -60,6 +62,7 @@ final class Options {
               --rtt-samples N        rtt: round trips measured (20000), after --rtt-warmup N (5000)
               --quiet-seconds S      slowloris, login-storm: probe time before the storm (3)
               --probe-interval-ms MS slowloris, login-storm: pause between probe round trips (1)
+              --quiet-wait-seconds S before each server, wait up to S for other work on the machine to stop (120)
               --server-jvm "FLAGS"   JVM flags of both servers (%s)
               --jar PATH             run Portcullis from this jar (default: Main from the classpath)
               --portcullis-opt K=V   extra Portcullis option, printed with the results (repeatable)
@@ -119,6 +122,7 @@ final class Options {
             case "--quiet-seconds" -> quietSeconds = seconds(flag, v);
             case "--probe-interval-ms" -> probeIntervalMillis = seconds(flag, v);
             case "--server-jvm" -> serverJvm = v;
+            case "--quiet-wait-seconds" -> quietWaitSeconds = seconds(flag, v);
             case "--jar" -> jar = Path.of(v);
             case "--out" -> out = Path.of(v);
             case "--order" -> baselineFirst = switch (v) {
@@ -156,6 +160,7 @@ final class Options {
         rttWarmup = 20;
         quietSeconds = 0.5;
         settleMillis = 50;
+        quietWaitSeconds = 0;
         // The one change to what is measured: slowloris would otherwise wait the default 5 s per server.
         portcullisOptions.putIfAbsent("auth-timeout", "1s");
     }

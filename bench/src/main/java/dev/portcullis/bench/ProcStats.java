@@ -57,6 +57,20 @@ final class ProcStats {
         throw new BenchException("no VmRSS in /proc/" + pid + "/status");
     }
 
+    /**
+     * CPU time every process on the machine has used (user, nice, system, irq, softirq from the first line
+     * of /proc/stat), in nanoseconds: what is left after the server and the load generator is someone else.
+     */
+    static long machineBusyNanos() {
+        String[] f = read(Path.of("/proc/stat")).lines().findFirst().orElse("cpu").trim().split(" +");
+        if (f.length < 8) {
+            return 0;
+        }
+        long ticks = Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+                + Long.parseLong(f[7]);
+        return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+    }
+
     /** The soft limit on open files of this process, from /proc/self/limits; -1 if unlimited or unknown. */
     static long maxOpenFiles() {
         for (String line : read(Path.of("/proc/self/limits")).split("\n")) {

@@ -31,6 +31,7 @@ final class RttScenario extends Scenario {
                 .row("cpu_us_per_round_trip", "server CPU per round trip", Report.Unit.MICROS,
                         micros(p.usage().cpuNanos) / p.rtt().count(), micros(b.usage().cpuNanos) / b.rtt().count())
                 .row("late_pings", "answers pinged after 50 ms", Report.Unit.COUNT, p.pings(), b.pings());
+        contention(report, p.usage(), b.usage());
         r.values().forEach(x -> x.notes().forEach(report::note));
         return report;
     }

@@ -17,9 +17,14 @@ abstract class Scenario {
         private final String scenario;
         private final long cpuStart;
         private final long wallStart;
+        private final long selfStart;
+        private final long machineStart;
         long cpuNanos;
         long wallNanos;
         long rssBytes;
+        /** The load generator's own CPU time in the phase, and everyone else's (other builds, the OS). */
+        long loadGeneratorNanos;
+        long otherNanos;
 
         private Usage(Bench bench, ServerProcess server, String scenario) {
             this.bench = bench;
@@ -27,6 +32,8 @@ abstract class Scenario {
             this.scenario = scenario;
             bench.profileStart(server);
             this.cpuStart = server.cpuNanos();
+            this.selfStart = ProcStats.cpuNanos(ProcessHandle.current().pid());
+            this.machineStart = ProcStats.machineBusyNanos();
             this.wallStart = System.nanoTime();
         }
 
@@ -38,6 +45,8 @@ abstract class Scenario {
         Usage stop(List<String> notes) {
             cpuNanos = server.cpuNanos() - cpuStart;
             wallNanos = System.nanoTime() - wallStart;
+            loadGeneratorNanos = ProcStats.cpuNanos(ProcessHandle.current().pid()) - selfStart;
+            otherNanos = Math.max(0, ProcStats.machineBusyNanos() - machineStart - cpuNanos - loadGeneratorNanos);
             rssBytes = server.rssBytes();
             bench.profileStop(server, scenario, notes);
             return this;
@@ -47,6 +56,25 @@ abstract class Scenario {
         double cores() {
             return wallNanos == 0 ? 0 : (double) cpuNanos / wallNanos;
         }
+
+        double loadGeneratorCores() {
+            return wallNanos == 0 ? 0 : (double) loadGeneratorNanos / wallNanos;
+        }
+
+        double otherCores() {
+            return wallNanos == 0 ? 0 : (double) otherNanos / wallNanos;
+        }
+    }
+
+    /**
+     * Who else used the two cores during each measured phase: the load generator, and anything outside the
+     * benchmark (a build, the OS). A phase where others took a large share is noise, not a result.
+     */
+    static void contention(Report report, Usage portcullis, Usage baseline) {
+        report.row("load_generator_cores", "load generator CPU (cores busy)", Report.Unit.FACTOR,
+                        portcullis.loadGeneratorCores(), baseline.loadGeneratorCores())
+                .row("other_cores", "other processes' CPU (cores busy)", Report.Unit.FACTOR,
+                        portcullis.otherCores(), baseline.otherCores());
     }
 
     /** A generous bound for setting up {@code n} connections: a stuck run ends, a slow one does not. */

@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,7 @@ final class ServerProcess implements AutoCloseable {
             "(portcullis|baseline) ready ws=ws://127\\.0\\.0\\.1:(\\d+)(?: http=http://127\\.0\\.0\\.1:(\\d+))?");
     /** One line of {@code GC.heap_info} per heap (G1) or generation (Serial, Parallel). */
     private static final Pattern HEAP_USED = Pattern.compile("^ \\S.*total \\d+K, used (\\d+)K", Pattern.MULTILINE);
+    private static final Pattern HISTOGRAM_LINE = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)", Pattern.MULTILINE);
     private static final int READY_SECONDS = 60;
     private static final int STOP_SECONDS = 15;
 
@@ -152,9 +155,31 @@ final class ServerProcess implements AutoCloseable {
         }
     }
 
-    /** Starts a JFR recording ({@code settings=profile}: method samples every 10 ms per thread). */
+    /** Live objects by class after a full GC ({@code jcmd PID GC.class_histogram}): class name to {instances, bytes}. */
+    Map<String, long[]> classHistogram() {
+        Map<String, long[]> classes = new HashMap<>();
+        Matcher m = HISTOGRAM_LINE.matcher(jcmd("GC.class_histogram"));
+        while (m.find()) {
+            classes.put(m.group(3), new long[] {Long.parseLong(m.group(1)), Long.parseLong(m.group(2))});
+        }
+        return classes;
+    }
+
+    /**
+     * Starts a JFR recording: the JDK's {@code profile} settings with method sampling every millisecond
+     * instead of every 10 (Java) and 20 (native) ms, so a phase of a few seconds yields enough samples.
+     */
     void jfrStart() {
-        jcmd("JFR.start", "name=bench", "settings=profile");
+        try {
+            String jfc = Files.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc"))
+                    .replaceAll("(?<head>method-sampling-(java|native)-interval\">)\\d+ ms", "${head}1 ms");
+            Path settings = Files.createTempFile("bench-profile", ".jfc");
+            settings.toFile().deleteOnExit();
+            Files.writeString(settings, jfc);
+            jcmd("JFR.start", "name=bench", "settings=" + settings);
+        } catch (IOException e) {
+            throw new BenchException("cannot write JFR settings: " + e.getMessage(), e);
+        }
     }
 
     /** Stops the recording started by {@link #jfrStart} and writes it to {@code file}. */

@@ -60,6 +60,7 @@ final class SlowlorisScenario extends Scenario {
                         micros(p.usage().cpuNanos) / o.slowloris, micros(b.usage().cpuNanos) / o.slowloris)
                 .row("rss_peak_bytes", "server RSS peak", Report.Unit.BYTES, p.rssPeak(), b.rssPeak())
                 .row("late_pings", "probe answers pinged after 50 ms", Report.Unit.COUNT, p.pings(), b.pings());
+        contention(report, p.usage(), b.usage());
         report.target("every connection closed within deadline..deadline+500 ms", p.inWindow(), p.inWindow() == o.slowloris);
         report.target("probe p99 during the storm <= 2x quiet p99", slowdown(p), slowdown(p) <= 2);
         if (p.wrongExample() != null) {
