@@ -10,6 +10,7 @@ import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.server.AbuseGuard;
 import dev.portcullis.server.SessionLifecycle;
 import java.io.IOException;
@@ -41,7 +42,8 @@ public final class HttpApi implements AutoCloseable {
     public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
                            TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
-                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl) {
+                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
+                           Metrics metrics) {
     }
 
     public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds) throws IOException {
@@ -63,6 +65,8 @@ public final class HttpApi implements AutoCloseable {
                 .add("POST", "/admin/block", admin::block)
                 .add("POST", "/admin/unblock", admin::unblock)
                 .add("GET", "/admin/blocks", admin::list)
+                .add("GET", "/metrics", exchange -> HttpText.send(exchange, 200,
+                        "text/plain; version=0.0.4; charset=utf-8", services.metrics().render()))
                 .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
         server.start();
         return new HttpApi(server, handlers);

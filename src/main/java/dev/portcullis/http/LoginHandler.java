@@ -7,6 +7,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.server.Handshakes;
 import java.io.IOException;
 import java.util.Optional;
@@ -22,6 +23,7 @@ final class LoginHandler implements HttpHandler {
 
     private final LoginService logins;
     private final boolean cookieMode;
+    private final Metrics metrics;
     private final LoginThrottle throttle;
     private final AuditLog audit;
     private final long ttlSeconds;
@@ -30,6 +32,7 @@ final class LoginHandler implements HttpHandler {
         this.logins = services.logins();
         this.throttle = services.throttle();
         this.cookieMode = services.cookieMode();
+        this.metrics = services.metrics();
         this.audit = services.audit();
         this.ttlSeconds = ttlSeconds;
     }
@@ -59,6 +62,7 @@ final class LoginHandler implements HttpHandler {
         if (wait > 0) {
             // Checked before bcrypt: a throttled guess costs the server nothing.
             audit.loginThrottled(username, remote, wait);
+            metrics.login("throttled");
             exchange.getResponseHeaders().set("Retry-After", String.valueOf((wait + 999) / 1000));
             HttpJson.send(exchange, 429, HttpJson.error("too_many_attempts", "too many failed logins; retry later"));
             return;
@@ -75,11 +79,13 @@ final class LoginHandler implements HttpHandler {
     private void answer(HttpExchange exchange, String username, String remote, Optional<IssuedToken> token) {
         if (token.isEmpty()) {
             throttle.failed(username, Routes.clientIp(exchange));
+            metrics.login("invalid_credentials");
             audit.loginFailed(username, remote, "invalid_credentials");
             HttpJson.send(exchange, 401, HttpJson.error("invalid_credentials", null));
             return;
         }
         audit.loginOk(username, remote);
+        metrics.login("ok");
         tokenResponse(exchange, token.get(), ttlSeconds, cookieMode);
     }
 
@@ -100,6 +106,7 @@ final class LoginHandler implements HttpHandler {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
         if (cause instanceof LoginService.BusyException) {
             audit.loginFailed(username, remote, "busy");
+            metrics.login("busy");
             exchange.getResponseHeaders().set("Retry-After", "1");
             HttpJson.send(exchange, 503, HttpJson.error("busy", "too many logins in progress; retry shortly"));
             return;

@@ -7,6 +7,7 @@ import dev.portcullis.limit.EventCounter;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.limit.RateSpec;
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
@@ -30,9 +31,11 @@ public final class AbuseGuard {
     private final AbuseConfig config;
     private final AuditLog audit;
     private final Clock clock;
+    private final Metrics metrics;
 
     public AbuseGuard(AbuseConfig config, Blocklist blocklist, SessionRegistry sessions, IpGuard ips,
-                      AuditLog audit, Clock clock) {
+                      AuditLog audit, Clock clock, Metrics metrics) {
+        this.metrics = metrics;
         this.config = config;
         this.messages = new RateLimiter(config.rateLimit(), clock);
         this.violations = new EventCounter(config.blockAfter() == 0 ? RateSpec.OFF
@@ -48,6 +51,7 @@ public final class AbuseGuard {
     public long admitMessage(Session session) {
         long wait = messages.tryAcquire(session.user());
         if (wait > 0) {
+            metrics.rateLimited();
             audit.rateLimited(session.id(), session.user(), session.connection().remoteAddress(), wait);
             violation(session.user(), "rate_limited");
         }
@@ -65,6 +69,7 @@ public final class AbuseGuard {
     /** Blocks {@code user} and closes all of its connections now; the future completes once the block is on disk. */
     public CompletableFuture<Blocklist.Block> block(String user, Instant until, String reason, String by) {
         CompletableFuture<Blocklist.Block> stored = blocklist.block(user, until, reason);
+        metrics.blocked();
         // The block in force may be an earlier, longer one that stands: record that one.
         Blocklist.Block inForce = blocklist.find(user).orElse(new Blocklist.Block(user, until, reason));
         audit.userBlocked(user, by, inForce.until(), inForce.reason());

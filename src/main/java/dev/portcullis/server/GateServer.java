@@ -5,6 +5,7 @@ import dev.portcullis.session.Session;
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
+import dev.portcullis.metrics.Metrics;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -49,6 +50,7 @@ final class GateServer extends WebSocketServer {
     private final int maxConnections;
     private final Set<String> authModes;
     private final GateSocketFactory sockets;
+    private final Metrics metrics;
     private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
@@ -60,8 +62,9 @@ final class GateServer extends WebSocketServer {
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
                ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
-               ScheduledExecutorService scheduler) {
+               ScheduledExecutorService scheduler, Metrics metrics) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
+        this.metrics = metrics;
         this.authModes = authModes;
         this.gatekeeper = gatekeeper;
         this.origins = origins;
@@ -161,6 +164,7 @@ final class GateServer extends WebSocketServer {
     /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */
     private void refuse(GateSocketFactory.CountingSocket socket, String remote, int status, String statusText,
                         String reason) throws InvalidDataException {
+        metrics.refused();
         if (status != 403 || !reason.startsWith("Origin")) {
             gatekeeper.refused(remote, status, reason);
         }
@@ -190,7 +194,7 @@ final class GateServer extends WebSocketServer {
         var counting = (GateSocketFactory.CountingSocket) socket;
         counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
-                new WebSocketConnection(counting, scheduler, maxOutboundBytes, nudger));
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes, nudger, metrics), metrics::transition);
         socket.setAttachment(session);
         HandshakeCredential credential = credential(handshake);
         guarded(socket, () -> gatekeeper.opened(session, credential));
@@ -247,6 +251,7 @@ final class GateServer extends WebSocketServer {
         ((GateSocketFactory.CountingSocket) socket).handshakeDone();
         Session session = socket.getAttachment();
         if (session != null) {
+            metrics.closed(code);
             guarded(socket, () -> gatekeeper.closed(session, code, reason, remote));
         }
     }

@@ -7,6 +7,7 @@ import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.VerifiedToken;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetException;
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.ClientMessage;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.ErrorCode;
@@ -42,13 +43,15 @@ public final class Gatekeeper {
     private final boolean ticketsEnabled;
     /** Null when no Fernet key is configured: encryption is then refused. */
     private final Fernet fernet;
+    private final Metrics metrics;
     private final Duration fernetTtl;
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
     public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms, AbuseGuard abuse,
                       SessionLifecycle lifecycle, TicketStore tickets, boolean ticketsEnabled, Fernet fernet,
-                      Duration fernetTtl, ScheduledExecutorService scheduler, Duration authTimeout) {
+                      Duration fernetTtl, ScheduledExecutorService scheduler, Duration authTimeout, Metrics metrics) {
+        this.metrics = metrics;
         this.fernet = fernet;
         this.fernetTtl = fernetTtl;
         this.abuse = abuse;
@@ -124,6 +127,7 @@ public final class Gatekeeper {
                 }
             }
             case AUTHENTICATED -> {
+                metrics.messageIn();
                 if (rateLimited(session, idOf(message))) {
                     return;
                 }
@@ -249,6 +253,8 @@ public final class Gatekeeper {
             return;
         }
         audit.authOk(session.id(), token.subject(), session.connection().remoteAddress());
+        metrics.auth("ok");
+        metrics.authLatency(System.nanoTime() - session.openedNanos());
         boolean encrypt = auth.encryption() != null;
         // auth_ok itself goes in the clear, so the client learns its request was granted; then everything is sealed.
         send(session, new ServerMessage.AuthOk(token.subject(), token.roles(), token.expiresAt().getEpochSecond(),
@@ -278,6 +284,7 @@ public final class Gatekeeper {
     }
 
     private void fail(Session session, CloseReason reason, String detail) {
+        metrics.auth(reason.reason());
         audit.authFailed(session.id(), session.connection().remoteAddress(), reason.reason());
         log.debug("{}: closing with {} '{}': {}", session.id(), reason.code(), reason.reason(), detail);
         session.connection().close(reason.code(), reason.reason());

@@ -19,6 +19,7 @@ import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
@@ -61,6 +62,7 @@ public final class Portcullis implements AutoCloseable {
     private int wsPort;
     private int httpPort;
     private RoomRegistry rooms;
+    private Metrics metrics;
 
     private Portcullis(Config config) {
         this.config = config;
@@ -106,6 +108,7 @@ public final class Portcullis implements AutoCloseable {
         own(scheduler::shutdownNow);
 
         MessageCodec codec = new MessageCodec();
+        metrics = new Metrics();
         RoomPolicy.Default roomDefault = config.roomDefaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
         rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
@@ -117,7 +120,7 @@ public final class Portcullis implements AutoCloseable {
                 limits.ipBanDuration(), clock);
         Blocklist blocklist = own(Blocklist.open(config.dataDir().resolve("blocks.json"), clock));
         SessionRegistry sessions = new SessionRegistry();
-        AbuseGuard abuse = new AbuseGuard(limits, blocklist, sessions, ips, audit, clock);
+        AbuseGuard abuse = new AbuseGuard(limits, blocklist, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
         scheduler.scheduleAtFixedRate(() -> {
             abuse.purgeIdle();
@@ -148,11 +151,11 @@ public final class Portcullis implements AutoCloseable {
         Fernet fernet = loadFernet(random, clock);
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, lifecycle, tickets,
                 config.authModes().contains("ticket"), fernet, config.fernetTtl().isZero() ? null : config.fernetTtl(),
-                scheduler, config.authTimeout());
+                scheduler, config.authTimeout(), metrics);
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
                 config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), config.authModes(),
-                gatekeeper, scheduler);
+                gatekeeper, scheduler, metrics);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
@@ -160,7 +163,7 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
-                        config.tokenTtl()),
+                        config.tokenTtl(), metrics),
                 config.tokenTtl().toSeconds()));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);
@@ -237,6 +240,11 @@ public final class Portcullis implements AutoCloseable {
 
     public int httpPort() {
         return httpPort;
+    }
+
+    /** The server's metrics, as {@code GET /metrics} shows them. */
+    public Metrics metrics() {
+        return metrics;
     }
 
     /** The live rooms, for tests and metrics. */

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.Connection;
@@ -21,6 +22,7 @@ final class WebSocketConnection implements Connection {
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final WriteNudger nudger;
+    private final Metrics metrics;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
     /** Bytes handed to the library by any sending thread. */
@@ -30,8 +32,9 @@ final class WebSocketConnection implements Connection {
     private volatile Function<String, String> sealer;
 
     WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
-                        long maxOutboundBytes, WriteNudger nudger) {
+                        long maxOutboundBytes, WriteNudger nudger, Metrics metrics) {
         this.nudger = nudger;
+        this.metrics = metrics;
         this.socket = socket;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
@@ -75,6 +78,7 @@ final class WebSocketConnection implements Connection {
         try {
             socket.sendFrame(frame);
             nudger.queued(socket);
+            metrics.messageOut();
         } catch (WebsocketNotConnectedException e) {
             // The peer went away while we answered; its close callback cleans up.
         }

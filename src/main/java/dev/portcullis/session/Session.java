@@ -32,9 +32,28 @@ public final class Session {
     /** What {@link #reserveRoom} did. */
     public enum RoomReservation { ADDED, ALREADY_MEMBER, LIMIT_REACHED, NOT_AUTHENTICATED }
 
+    /** Told of every state change, e.g. to keep metrics of connections by state. */
+    public interface StateListener {
+        void changed(ConnectionState from, ConnectionState to);
+    }
+
+    private final StateListener listener;
+    /** System.nanoTime() when the socket was accepted, for the accept-to-auth_ok time. */
+    private final long openedNanos = System.nanoTime();
+
     public Session(String id, Connection connection) {
+        this(id, connection, (from, to) -> { });
+    }
+
+    public Session(String id, Connection connection, StateListener listener) {
         this.id = Objects.requireNonNull(id);
         this.connection = Objects.requireNonNull(connection);
+        this.listener = listener;
+        listener.changed(null, ConnectionState.AWAITING_AUTH);
+    }
+
+    public long openedNanos() {
+        return openedNanos;
     }
 
     public String id() {
@@ -67,13 +86,19 @@ public final class Session {
         if (state != expected) {
             return false;
         }
+        ConnectionState from = state;
         state = state.on(event);
+        listener.changed(from, state);
         return true;
     }
 
     /** Applies {@code event} from whatever state the session is in; throws if the table forbids it. */
     public synchronized ConnectionState transition(ConnectionState.Event event) {
+        ConnectionState from = state;
         state = state.on(event);
+        if (from != state) {
+            listener.changed(from, state);
+        }
         return state;
     }
 

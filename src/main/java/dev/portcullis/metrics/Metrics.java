@@ -1,0 +1,149 @@
+package dev.portcullis.metrics;
+
+import dev.portcullis.session.ConnectionState;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
+
+/**
+ * The server's counters, gauges and one histogram, written out in the Prometheus text format at
+ * {@code GET /metrics} (README, "Metrics"). Recording is a few atomic adds, safe from any thread and
+ * cheap enough for the hot path.
+ */
+public final class Metrics {
+    /** Upper bounds, in seconds, of the accept-to-auth_ok histogram's buckets. */
+    private static final double[] AUTH_BUCKETS = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5};
+
+    private final Map<ConnectionState, AtomicLong> byState = new EnumMap<>(ConnectionState.class);
+    private final ConcurrentHashMap<String, LongAdder> authOutcomes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, LongAdder> logins = new ConcurrentHashMap<>();
+    private final LongAdder messagesIn = new LongAdder();
+    private final LongAdder messagesOut = new LongAdder();
+    private final LongAdder rateLimited = new LongAdder();
+    private final LongAdder blocks = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+    private final LongAdder[] authBuckets = new LongAdder[AUTH_BUCKETS.length];
+    private final LongAdder authCount = new LongAdder();
+    /** Sum of the observed seconds, in nanoseconds to stay an integer. */
+    private final LongAdder authNanos = new LongAdder();
+
+    public Metrics() {
+        for (ConnectionState s : ConnectionState.values()) {
+            byState.put(s, new AtomicLong());
+        }
+        for (int i = 0; i < authBuckets.length; i++) {
+            authBuckets[i] = new LongAdder();
+        }
+    }
+
+    /** A connection entered {@code to} from {@code from} (null when it was just opened). */
+    public void transition(ConnectionState from, ConnectionState to) {
+        if (from != null) {
+            byState.get(from).decrementAndGet();
+        }
+        if (to != ConnectionState.CLOSED) {
+            byState.get(to).incrementAndGet();
+        }
+    }
+
+    /** The outcome of an auth attempt: {@code ok} or the close reason, e.g. {@code Invalid token}. */
+    public void auth(String outcome) {
+        authOutcomes.computeIfAbsent(label(outcome), k -> new LongAdder()).increment();
+    }
+
+    public void authLatency(long nanos) {
+        authCount.increment();
+        authNanos.add(nanos);
+        double seconds = nanos / 1e9;
+        for (int i = 0; i < AUTH_BUCKETS.length; i++) {
+            if (seconds <= AUTH_BUCKETS[i]) {
+                authBuckets[i].increment();
+            }
+        }
+    }
+
+    public void closed(int code) {
+        closeCodes.computeIfAbsent(code, k -> new LongAdder()).increment();
+    }
+
+    public void login(String outcome) {
+        logins.computeIfAbsent(label(outcome), k -> new LongAdder()).increment();
+    }
+
+    public void messageIn() {
+        messagesIn.increment();
+    }
+
+    public void messageOut() {
+        messagesOut.increment();
+    }
+
+    public void rateLimited() {
+        rateLimited.increment();
+    }
+
+    public void blocked() {
+        blocks.increment();
+    }
+
+    /** A connection refused at the door (HTTP 403, 429 or 503 before the upgrade). */
+    public void refused() {
+        refused.increment();
+    }
+
+    private static String label(String s) {
+        return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
+    }
+
+    /** The Prometheus text exposition (format 0.0.4). */
+    public String render() {
+        StringBuilder b = new StringBuilder();
+        header(b, "portcullis_connections", "gauge", "Open WebSocket connections by state.");
+        byState.forEach((state, n) -> {
+            if (state != ConnectionState.CLOSED) {
+                b.append("portcullis_connections{state=\"").append(state.name().toLowerCase(Locale.ROOT)).append("\"} ")
+                        .append(n.get()).append('\n');
+            }
+        });
+        labelled(b, "portcullis_auth_total", "Auth attempts by outcome: ok or the close reason.", "outcome", authOutcomes);
+        labelled(b, "portcullis_closes_total", "Closed connections by close code.", "code", closeCodes);
+        labelled(b, "portcullis_logins_total", "POST /auth/login by outcome.", "outcome", logins);
+        counter(b, "portcullis_messages_in_total", "Messages received from authenticated connections.", messagesIn);
+        counter(b, "portcullis_messages_out_total", "Messages queued to connections (one per recipient).", messagesOut);
+        counter(b, "portcullis_rate_limited_total", "Messages refused by the per-user rate limit.", rateLimited);
+        counter(b, "portcullis_blocks_total", "Users blocked, automatically or by an admin.", blocks);
+        counter(b, "portcullis_refused_connections_total", "Handshakes refused before the upgrade.", refused);
+        header(b, "portcullis_auth_latency_seconds", "histogram", "Time from TCP accept to auth_ok.");
+        for (int i = 0; i < AUTH_BUCKETS.length; i++) {
+            b.append("portcullis_auth_latency_seconds_bucket{le=\"").append(AUTH_BUCKETS[i]).append("\"} ")
+                    .append(authBuckets[i].sum()).append('\n');
+        }
+        b.append("portcullis_auth_latency_seconds_bucket{le=\"+Inf\"} ").append(authCount.sum()).append('\n');
+        b.append("portcullis_auth_latency_seconds_sum ").append(authNanos.sum() / 1e9).append('\n');
+        b.append("portcullis_auth_latency_seconds_count ").append(authCount.sum()).append('\n');
+        return b.toString();
+    }
+
+    private static void header(StringBuilder b, String name, String type, String help) {
+        b.append("# HELP ").append(name).append(' ').append(help).append('\n');
+        b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void counter(StringBuilder b, String name, String help, LongAdder value) {
+        header(b, name, "counter", help);
+        b.append(name).append(' ').append(value.sum()).append('\n');
+    }
+
+    private static <K> void labelled(StringBuilder b, String name, String help, String label, Map<K, LongAdder> values) {
+        header(b, name, "counter", help);
+        new TreeMap<>(values.entrySet().stream().collect(Collectors.toMap(
+                e -> String.valueOf(e.getKey()), e -> e.getValue().sum()))).forEach((k, v) ->
+                b.append(name).append('{').append(label).append("=\"").append(k).append("\"} ").append(v).append('\n'));
+    }
+}
