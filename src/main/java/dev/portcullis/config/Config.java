@@ -14,6 +14,7 @@ import java.util.Set;
  * @param jwtSecretExplicit   whether the operator named the secret file; only a default one is generated
  * @param auditLog            the audit log file, or {@code null} to write audit lines to stderr
  * @param roomsFile           the room rules, or {@code null} when every room follows {@code roomDefaultAllow}
+ * @param tlsKeystore         the keystore that turns on TLS for both listeners, or {@code null} for plain ws/http
  */
 public record Config(
         String bind,
@@ -49,7 +50,9 @@ public record Config(
         Duration expiryWarning,
         Duration revalidateInterval,
         List<String> fernetKeys,
-        Duration fernetTtl) {
+        Duration fernetTtl,
+        Path tlsKeystore,
+        String tlsKeystorePassword) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -69,6 +72,9 @@ public record Config(
         requirePositive("ticket-ttl", ticketTtl);
         requirePositive("revalidate-interval", revalidateInterval);
         fernetKeys = List.copyOf(fernetKeys);
+        if (tlsKeystore != null && tlsKeystorePassword == null) {
+            throw new IllegalArgumentException("--tls-keystore needs --tls-keystore-password (or PORTCULLIS_TLS_KEYSTORE_PASSWORD)");
+        }
         if (expiryWarning.isNegative()) {
             throw new IllegalArgumentException("--expiry-warning must not be negative");
         }
@@ -125,5 +131,12 @@ public record Config(
         if (d.isZero() || d.isNegative()) {
             throw new IllegalArgumentException("--" + name + " must be positive");
         }
+    }
+
+    /** Never the TLS password or the Fernet keys: a configuration may end up in a log. */
+    @Override
+    public String toString() {
+        return "Config[bind=" + bind + ", wsPort=" + wsPort + ", httpPort=" + httpPort + ", dataDir=" + dataDir
+                + ", tls=" + (tlsKeystore != null) + ", fernetKeys=" + fernetKeys.size() + ", secrets redacted]";
     }
 }

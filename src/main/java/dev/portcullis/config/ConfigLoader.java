@@ -84,7 +84,9 @@ public final class ConfigLoader {
                 r.parsed(Option.EXPIRY_WARNING, Values::duration),
                 r.parsed(Option.REVALIDATE_INTERVAL, Values::duration),
                 r.parsed(Option.FERNET_KEYS, Values::list),
-                r.parsed(Option.FERNET_TTL, Values::duration));
+                r.parsed(Option.FERNET_TTL, Values::duration),
+                r.optional(Option.TLS_KEYSTORE).map(Path::of).orElse(null),
+                r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null));
     }
 
     private static boolean allowOrDeny(String text) {

@@ -74,6 +74,10 @@ public enum Option {
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),
     BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user."),
     AUDIT_LOG("audit-log", "FILE", null, "Audit log, one JSON object per line. Default: DATA_DIR/audit.log; '-' writes to stderr."),
+    TLS_KEYSTORE("tls-keystore", "FILE", null,
+            "PKCS12 or JKS keystore with the server's key and certificate: serve wss:// and https://."),
+    TLS_KEYSTORE_PASSWORD("tls-keystore-password", "PASSWORD", null,
+            "Password of --tls-keystore. Prefer the env variable: flags show in ps."),
     LOG_LEVEL("log-level", "LEVEL", "info", "trace, debug, info, warn or error.");
 
     private final String key;

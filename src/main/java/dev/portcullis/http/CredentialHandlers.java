@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsExchange;
 import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.VerifiedToken;
@@ -43,7 +44,8 @@ final class CredentialHandlers {
             return;
         }
         IssuedToken fresh = services.issuer().issue(user.get());
-        LoginHandler.tokenResponse(exchange, fresh, services.tokenTtl().toSeconds(), services.cookieMode());
+        LoginHandler.tokenResponse(exchange, fresh, services.tokenTtl().toSeconds(), services.cookieMode(),
+                exchange instanceof HttpsExchange);
     }
 
     /** Revokes, waits until the revocation is on disk, then closes the live sessions it covers. */

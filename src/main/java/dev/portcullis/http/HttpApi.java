@@ -1,6 +1,8 @@
 package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.RevocationStore;
@@ -21,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz}
@@ -46,8 +49,17 @@ public final class HttpApi implements AutoCloseable {
                            Metrics metrics) {
     }
 
-    public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds) throws IOException {
-        HttpServer server = HttpServer.create(address, 0);
+    /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
+    public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds, SSLContext tls)
+            throws IOException {
+        HttpServer server;
+        if (tls == null) {
+            server = HttpServer.create(address, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         AtomicInteger n = new AtomicInteger();
         ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
             Thread t = new Thread(r, "http-" + n.incrementAndGet());
@@ -58,7 +70,7 @@ public final class HttpApi implements AutoCloseable {
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         server.createContext("/", new Routes(services.origins(), services.forwardedFor())
-                .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds))
+                .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
                 .add("POST", "/auth/logout", credentials::logout)

@@ -23,12 +23,15 @@ final class LoginHandler implements HttpHandler {
 
     private final LoginService logins;
     private final boolean cookieMode;
+    /** Over TLS the session cookie is Secure. */
+    private final boolean secureCookies;
     private final Metrics metrics;
     private final LoginThrottle throttle;
     private final AuditLog audit;
     private final long ttlSeconds;
 
-    LoginHandler(HttpApi.Services services, long ttlSeconds) {
+    LoginHandler(HttpApi.Services services, long ttlSeconds, boolean secureCookies) {
+        this.secureCookies = secureCookies;
         this.logins = services.logins();
         this.throttle = services.throttle();
         this.cookieMode = services.cookieMode();
@@ -86,15 +89,16 @@ final class LoginHandler implements HttpHandler {
         }
         audit.loginOk(username, remote);
         metrics.login("ok");
-        tokenResponse(exchange, token.get(), ttlSeconds, cookieMode);
+        tokenResponse(exchange, token.get(), ttlSeconds, cookieMode, secureCookies);
     }
 
     /** The 200 answer with a token; in cookie mode also the HttpOnly session cookie for the WebSocket. */
-    static void tokenResponse(HttpExchange exchange, IssuedToken token, long ttlSeconds, boolean cookieMode) {
+    static void tokenResponse(HttpExchange exchange, IssuedToken token, long ttlSeconds, boolean cookieMode,
+                              boolean secure) {
         if (cookieMode) {
-            // Secure is added once TLS exists; SameSite=Strict keeps other sites' pages from sending it.
+            // SameSite=Strict keeps other sites' pages from sending it; over TLS it never travels in the clear.
             exchange.getResponseHeaders().add("Set-Cookie", SESSION_COOKIE + "=" + token.token() + "; Max-Age="
-                    + ttlSeconds + "; Path=/; HttpOnly; SameSite=Strict");
+                    + ttlSeconds + "; Path=/; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : ""));
         }
         HttpJson.send(exchange, 200, HttpJson.object()
                 .put("access_token", token.token())

@@ -16,7 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import javax.net.ssl.SSLContext;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocket;
@@ -62,7 +64,7 @@ final class GateServer extends WebSocketServer {
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
                ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
-               ScheduledExecutorService scheduler, Metrics metrics) {
+               ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.metrics = metrics;
         this.authModes = authModes;
@@ -75,7 +77,7 @@ final class GateServer extends WebSocketServer {
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
-        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips);
+        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips, tls, tlsTasks);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
         setTcpNoDelay(true);

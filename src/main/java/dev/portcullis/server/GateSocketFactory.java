@@ -8,6 +8,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -15,9 +16,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import org.java_websocket.SSLSocketChannel2;
 import org.java_websocket.WebSocketAdapter;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.WebSocketServerFactory;
+import org.java_websocket.WrappedByteChannel;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.framing.CloseFrame;
 
@@ -36,7 +41,15 @@ final class GateSocketFactory implements WebSocketServerFactory {
     /** Sockets accepted and not yet released, for {@code --max-connections}. */
     private final AtomicInteger open = new AtomicInteger();
 
-    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips) {
+    /** Null for plain {@code ws://}. */
+    private final SSLContext tls;
+    /** Runs the TLS engine's delegated tasks (certificate work), off the selector thread. */
+    private final ExecutorService tlsTasks;
+
+    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips, SSLContext tls,
+                      ExecutorService tlsTasks) {
+        this.tls = tls;
+        this.tlsTasks = tlsTasks;
         this.scheduler = scheduler;
         this.handshakeTimeout = handshakeTimeout;
         this.ips = ips;
@@ -119,41 +132,91 @@ final class GateSocketFactory implements WebSocketServerFactory {
     }
 
     @Override
-    public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) {
+    public ByteChannel wrapChannel(SocketChannel channel, SelectionKey key) throws IOException {
         // The library registers the socket as the key's attachment before it asks for the channel.
         CountingSocket socket = (CountingSocket) key.attachment();
         open.incrementAndGet();
         // Counted from the accept, so half-finished handshakes count against their address too.
         socket.pendingFor(channel.socket().getInetAddress().getHostAddress());
-        AtomicLong written = socket.written;
-        return new ByteChannel() {
-            @Override
-            public int read(ByteBuffer dst) throws IOException {
-                int n = channel.read(dst);
-                if (n > 0 && !socket.isOpen() && (socket.handshakeBytes += n) > MAX_HANDSHAKE_BYTES) {
-                    // The library would keep growing its buffer for as long as the peer keeps talking.
-                    throw new IOException("handshake request over " + MAX_HANDSHAKE_BYTES + " bytes");
-                }
-                return n;
-            }
+        ByteChannel inner = channel;
+        if (tls != null) {
+            SSLEngine engine = tls.createSSLEngine();
+            engine.setUseClientMode(false);
+            engine.setSSLParameters(Tls.parameters(tls));
+            inner = new SSLSocketChannel2(channel, engine, tlsTasks, key);
+        }
+        return new CountingChannel(inner, socket);
+    }
 
-            @Override
-            public int write(ByteBuffer src) throws IOException {
-                int n = channel.write(src);
-                written.addAndGet(n);
-                return n;
-            }
+    /**
+     * Counts written bytes and caps the upgrade request, over the plain socket or over TLS; it passes on
+     * what the library asks of a TLS channel through {@link WrappedByteChannel}.
+     */
+    private static final class CountingChannel implements WrappedByteChannel {
+        private final ByteChannel channel;
+        private final CountingSocket socket;
 
-            @Override
-            public boolean isOpen() {
-                return channel.isOpen();
-            }
+        CountingChannel(ByteChannel channel, CountingSocket socket) {
+            this.channel = channel;
+            this.socket = socket;
+        }
 
-            @Override
-            public void close() throws IOException {
-                channel.close();
+        @Override
+        public int read(ByteBuffer dst) throws IOException {
+            return counted(channel.read(dst));
+        }
+
+        @Override
+        public int readMore(ByteBuffer dst) throws IOException {
+            return counted(channel instanceof WrappedByteChannel w ? w.readMore(dst) : 0);
+        }
+
+        private int counted(int n) throws IOException {
+            if (n > 0 && !socket.isOpen() && (socket.handshakeBytes += n) > MAX_HANDSHAKE_BYTES) {
+                // The library would keep growing its buffer for as long as the peer keeps talking.
+                throw new IOException("handshake request over " + MAX_HANDSHAKE_BYTES + " bytes");
             }
-        };
+            return n;
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            int n = channel.write(src);
+            socket.written.addAndGet(n);
+            return n;
+        }
+
+        @Override
+        public boolean isNeedRead() {
+            return channel instanceof WrappedByteChannel w && w.isNeedRead();
+        }
+
+        @Override
+        public boolean isNeedWrite() {
+            return channel instanceof WrappedByteChannel w && w.isNeedWrite();
+        }
+
+        @Override
+        public void writeMore() throws IOException {
+            if (channel instanceof WrappedByteChannel w) {
+                w.writeMore();
+            }
+        }
+
+        @Override
+        public boolean isBlocking() {
+            return channel instanceof WrappedByteChannel w && w.isBlocking();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return channel.isOpen();
+        }
+
+        @Override
+        public void close() throws IOException {
+            channel.close();
+        }
     }
 
     @Override

@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,6 +114,14 @@ public final class Portcullis implements AutoCloseable {
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
         rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
 
+        SSLContext tls = config.tlsKeystore() == null ? null
+                : Tls.context(config.tlsKeystore(), config.tlsKeystorePassword().toCharArray());
+        ExecutorService tlsTasks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tls-tasks");
+            t.setDaemon(true);
+            return t;
+        });
+        own(tlsTasks::shutdownNow);
         AbuseConfig limits = config.abuse();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
@@ -155,7 +164,7 @@ public final class Portcullis implements AutoCloseable {
         GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
                 config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
                 config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), config.authModes(),
-                gatekeeper, scheduler, metrics);
+                gatekeeper, scheduler, metrics, tls, tlsTasks);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
@@ -164,7 +173,7 @@ public final class Portcullis implements AutoCloseable {
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
                         config.tokenTtl(), metrics),
-                config.tokenTtl().toSeconds()));
+                config.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }
@@ -255,7 +264,8 @@ public final class Portcullis implements AutoCloseable {
     /** The one line printed to stdout when both listeners are up. */
     public String readyLine() {
         String host = config.bind().indexOf(':') >= 0 ? "[" + config.bind() + "]" : config.bind();
-        return "portcullis ready ws=ws://" + host + ":" + wsPort + " http=http://" + host + ":" + httpPort;
+        String s = config.tlsKeystore() == null ? "" : "s";
+        return "portcullis ready ws=ws" + s + "://" + host + ":" + wsPort + " http=http" + s + "://" + host + ":" + httpPort;
     }
 
     /** Blocks until {@link #close()} has finished. */
