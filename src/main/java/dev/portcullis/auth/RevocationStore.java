@@ -45,6 +45,8 @@ public final class RevocationStore implements AutoCloseable {
 
     private final Path file;
     private final Clock clock;
+    /** A token is accepted until exp + this leeway, so its revocation must be remembered that long too. */
+    private final Duration leeway;
     private final ConcurrentHashMap<String, Revoked> byJti = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, UserCutoff> byUser = new ConcurrentHashMap<>();
     /** Lines in the file, live or not; the writer thread only. */
@@ -55,14 +57,20 @@ public final class RevocationStore implements AutoCloseable {
         return t;
     });
 
-    private RevocationStore(Path file, Clock clock) {
+    private RevocationStore(Path file, Clock clock, Duration leeway) {
         this.file = file;
         this.clock = clock;
+        this.leeway = leeway;
     }
 
     /** Loads {@code file} (if any), drops what has expired, and compacts it. */
     public static RevocationStore open(Path file, Clock clock) throws IOException {
-        RevocationStore store = new RevocationStore(file, clock);
+        return open(file, clock, Duration.ZERO);
+    }
+
+    /** {@code leeway} is the verifier's clock leeway: how long past {@code exp} a token still passes. */
+    public static RevocationStore open(Path file, Clock clock, Duration leeway) throws IOException {
+        RevocationStore store = new RevocationStore(file, clock, leeway);
         if (Files.exists(file)) {
             for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                 if (line.isBlank()) {
@@ -96,11 +104,9 @@ public final class RevocationStore implements AutoCloseable {
     /** Whether {@code token} has been revoked, by its jti or by its user's cutoff. */
     public boolean isRevoked(VerifiedToken token) {
         Instant now = clock.instant();
-        if (token.jwtId() != null) {
-            Revoked r = byJti.get(token.jwtId());
-            if (r != null && r.until().isAfter(now)) {
-                return true;
-            }
+        Revoked r = byJti.get(key(token));
+        if (r != null && r.until().isAfter(now)) {
+            return true;
         }
         UserCutoff c = byUser.get(token.subject());
         return c != null && c.until().isAfter(now)
@@ -109,9 +115,15 @@ public final class RevocationStore implements AutoCloseable {
 
     /** Revokes one token; completes once the revocation is synced to disk. */
     public CompletableFuture<Void> revoke(VerifiedToken token) {
-        String jti = token.jwtId() == null ? "sub:" + token.subject() + ":iat:" + token.issuedAt() : token.jwtId();
-        byJti.put(jti, new Revoked(token.expiresAt()));
-        return append(JSON.createObjectNode().put("jti", jti).put("until", token.expiresAt().getEpochSecond()));
+        String jti = key(token);
+        Instant until = token.expiresAt().plus(leeway);
+        byJti.put(jti, new Revoked(until));
+        return append(JSON.createObjectNode().put("jti", jti).put("until", until.getEpochSecond()));
+    }
+
+    /** The jti, or for a token without one a stand-in that the same token always yields. */
+    private static String key(VerifiedToken token) {
+        return token.jwtId() != null ? token.jwtId() : "sub:" + token.subject() + ":iat:" + token.issuedAt();
     }
 
     /**
@@ -121,7 +133,7 @@ public final class RevocationStore implements AutoCloseable {
     public CompletableFuture<Void> revokeAll(String user, Duration longestTokenLife) {
         // Whole seconds, as in iat: a token issued in this very second is covered too.
         Instant before = clock.instant().plusSeconds(1).truncatedTo(ChronoUnit.SECONDS);
-        Instant until = before.plus(longestTokenLife);
+        Instant until = before.plus(longestTokenLife).plus(leeway);
         byUser.put(user, new UserCutoff(before, until));
         return append(JSON.createObjectNode().put("user", user).put("before", before.getEpochSecond())
                 .put("until", until.getEpochSecond()));

@@ -45,6 +45,11 @@ public final class UserStore {
         return new UserStore(file, load(file));
     }
 
+    /** The user as last loaded, without looking at the file: safe on any thread, the WebSocket ones included. */
+    public Optional<User> findLoaded(String username) {
+        return Optional.ofNullable(snapshot.users().get(username));
+    }
+
     public Optional<User> find(String username) {
         reloadIfChanged();
         return Optional.ofNullable(snapshot.users().get(username));

@@ -75,8 +75,8 @@ public record Config(
         if (tlsKeystore != null && tlsKeystorePassword == null) {
             throw new IllegalArgumentException("--tls-keystore needs --tls-keystore-password (or PORTCULLIS_TLS_KEYSTORE_PASSWORD)");
         }
-        if (expiryWarning.isNegative()) {
-            throw new IllegalArgumentException("--expiry-warning must not be negative");
+        if (expiryWarning.isNegative() || expiryWarning.compareTo(tokenTtl) >= 0) {
+            throw new IllegalArgumentException("--expiry-warning must be at least 0 and shorter than --token-ttl");
         }
         requirePort("ws-port", wsPort);
         requirePort("http-port", httpPort);

@@ -6,6 +6,7 @@ import com.sun.net.httpserver.HttpsExchange;
 import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.VerifiedToken;
+import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -23,6 +24,10 @@ final class CredentialHandlers {
     }
 
     void ticket(HttpExchange exchange) {
+        if (!services.ticketsEnabled()) {
+            HttpJson.send(exchange, 404, HttpJson.error("not_found", "ticket mode is off (--auth-modes)"));
+            return;
+        }
         VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
         if (token == null) {
             return;
@@ -54,14 +59,20 @@ final class CredentialHandlers {
         if (token == null) {
             return;
         }
-        boolean all = false;
-        String length = exchange.getRequestHeaders().getFirst("Content-Length");
-        if (length != null && !length.equals("0")) {
-            JsonNode body = AdminHandlers.body(exchange);
-            if (body == null) {
-                return;
-            }
+        boolean all;
+        try {
+            // An empty body means {}; chunked bodies are read like any other.
+            JsonNode body = HttpJson.readObjectOrEmpty(exchange);
             all = body.path("all").asBoolean(false);
+        } catch (HttpJson.TooLargeException e) {
+            HttpJson.send(exchange, 413, HttpJson.error("body_too_large", null));
+            return;
+        } catch (HttpJson.BadRequestException e) {
+            HttpJson.send(exchange, 400, HttpJson.error("invalid_request", e.getMessage()));
+            return;
+        } catch (IOException e) {
+            exchange.close();
+            return;
         }
         boolean everything = all;
         // Tokens this server issues live at most --token-ttl; a cutoff has to matter that long.

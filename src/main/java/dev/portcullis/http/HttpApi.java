@@ -46,7 +46,7 @@ public final class HttpApi implements AutoCloseable {
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
                            TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
                            UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
-                           Metrics metrics) {
+                           Metrics metrics, boolean ticketsEnabled) {
     }
 
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */

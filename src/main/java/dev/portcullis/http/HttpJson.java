@@ -82,6 +82,30 @@ final class HttpJson {
         return node;
     }
 
+    /** Like {@link #readObject}, but an empty body is an empty object. */
+    static JsonNode readObjectOrEmpty(HttpExchange exchange) throws IOException {
+        byte[] body;
+        try (InputStream in = exchange.getRequestBody()) {
+            body = in.readNBytes(MAX_BODY_BYTES + 1);
+        }
+        if (body.length > MAX_BODY_BYTES) {
+            throw new TooLargeException();
+        }
+        if (new String(body, StandardCharsets.UTF_8).isBlank()) {
+            return JSON.createObjectNode();
+        }
+        JsonNode node;
+        try {
+            node = JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw new BadRequestException("body is not valid JSON");
+        }
+        if (node == null || !node.isObject()) {
+            throw new BadRequestException("body must be a JSON object");
+        }
+        return node;
+    }
+
     /** A field that must be a non-empty string. */
     static String requiredString(JsonNode body, String field) throws BadRequestException {
         JsonNode v = body.get(field);

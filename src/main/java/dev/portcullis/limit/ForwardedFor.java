@@ -20,7 +20,8 @@ public final class ForwardedFor {
     }
 
     private static String normalise(String ip) {
-        if (!ip.matches("[0-9a-fA-F:.]+")) {
+        // A literal only: an IPv4 dotted quad, or IPv6 (which always has a colon). Anything else would be resolved.
+        if (!ip.matches("\\d{1,3}(\\.\\d{1,3}){3}") && !(ip.contains(":") && ip.matches("[0-9a-fA-F:.]+"))) {
             throw new IllegalArgumentException("--trust-forwarded-for takes IP addresses, not '" + ip + "'");
         }
         try {

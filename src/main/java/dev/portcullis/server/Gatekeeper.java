@@ -236,6 +236,11 @@ public final class Gatekeeper {
             refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
             return;
         }
+        if (!lifecycle.userMayConnect(token.subject())) {
+            // The users file is the authority: a removed or disabled user's unexpired tokens open nothing.
+            refuse(session, CloseReason.USER_DISABLED, "user unknown or disabled");
+            return;
+        }
         if (abuse.blocked(token.subject()).isPresent()) {
             refuse(session, CloseReason.USER_BLOCKED, "user is blocked");
             return;

@@ -136,7 +136,8 @@ public final class Portcullis implements AutoCloseable {
             throttle.purgeIdle();
         }, 1, 1, TimeUnit.MINUTES);
 
-        RevocationStore revocations = own(RevocationStore.open(config.dataDir().resolve("revocations.log"), clock));
+        RevocationStore revocations = own(RevocationStore.open(config.dataDir().resolve("revocations.log"), clock,
+                config.clockLeeway()));
         TicketStore tickets = new TicketStore(random, clock, config.ticketTtl());
         SessionLifecycle lifecycle = new SessionLifecycle(verifier, revocations, sessions, users, abuse, codec, audit,
                 scheduler, clock, config.expiryWarning(), config.clockLeeway());
@@ -172,7 +173,7 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
-                        config.tokenTtl(), metrics),
+                        config.tokenTtl(), metrics, config.authModes().contains("ticket")),
                 config.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
         log.info("listening: ws={} http={}", wsPort, httpPort);

@@ -59,6 +59,11 @@ public final class SessionLifecycle {
         this.leeway = leeway;
     }
 
+    /** Whether the users file (as last loaded) still lets {@code subject} in: known, enabled, with a usable hash. */
+    public boolean userMayConnect(String subject) {
+        return users.findLoaded(subject).map(User::canLogIn).orElse(false);
+    }
+
     public boolean isRevoked(VerifiedToken token) {
         return revocations.isRevoked(token);
     }
@@ -86,8 +91,9 @@ public final class SessionLifecycle {
             refuseRefresh(session, "the new token is for another user");
             return;
         }
-        schedule(session, fresh);
+        // refreshed first: a warning for the new token must never overtake it.
         send(session, new ServerMessage.Refreshed(fresh.expiresAt().getEpochSecond()));
+        schedule(session, fresh);
     }
 
     private void refuseRefresh(Session session, String why) {

@@ -63,6 +63,20 @@ class RevocationStoreTest {
     }
 
     @Test
+    @DisplayName("§13.4: a token without a jti can be revoked, and a revocation outlives exp by the clock leeway")
+    void withoutJtiAndLeeway() throws Exception {
+        try (RevocationStore store = RevocationStore.open(dir.resolve("r.log"), clock, Duration.ofSeconds(5))) {
+            VerifiedToken noJti = token(null, "alice", Duration.ofMinutes(1));
+            store.revoke(noJti).get();
+            assertTrue(store.isRevoked(noJti));
+            VerifiedToken t = token("j", "bob", Duration.ofMinutes(1));
+            store.revoke(t).get();
+            clock.advance(Duration.ofMinutes(1).plusSeconds(3));
+            assertTrue(store.isRevoked(t), "still inside the leeway, where the verifier still accepts it");
+        }
+    }
+
+    @Test
     @DisplayName("§13.4: revoking all of a user's tokens covers those issued up to now, not later ones")
     void cutoff() throws Exception {
         try (RevocationStore store = RevocationStore.open(dir.resolve("r.log"), clock)) {
