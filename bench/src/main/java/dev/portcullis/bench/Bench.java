@@ -81,9 +81,9 @@ public final class Bench {
         Set<String> unknown = new TreeSet<>(available);
         unknown.removeAll(PortcullisHome.KNOWN);
         Map<String, String> overrides = PortcullisHome.overrides(available, options.portcullisOptions);
+        out.println("bench: measuring " + options.label + " on " + machine());
         out.println("bench: Portcullis overrides " + (overrides.isEmpty() ? "none (production defaults)" : overrides)
-                + "; server JVM flags: " + options.serverJvm + "; " + Runtime.version() + ", "
-                + Runtime.getRuntime().availableProcessors() + " CPUs");
+                + "; server JVM flags: " + options.serverJvm);
         if (!unknown.isEmpty()) {
             out.println("bench: WARNING Portcullis has options this harness does not know: " + unknown
                     + "; if one throttles the load, add it to PortcullisHome.THROTTLES or pass --portcullis-opt NAME=off");
@@ -93,6 +93,7 @@ public final class Bench {
             Bench bench = new Bench(options, out, home, overrides, logs);
             for (String name : options.scenarios) {
                 Report report = bench.scenario(name).run(bench);
+                report.context("build", options.label);
                 report.context("server_jvm", options.serverJvm);
                 report.context("portcullis_overrides", overrides);
                 if (!unknown.isEmpty()) {
@@ -114,6 +115,26 @@ public final class Bench {
             out.println("bench: results and server logs in " + logs);
         }
         return reports;
+    }
+
+    /** CPUs, model and memory of this machine, from the JVM and /proc. */
+    static String machine() {
+        String model = "unknown CPU";
+        try {
+            model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse(model);
+        } catch (IOException e) {
+            // not Linux: say so below
+        }
+        long memKiB = 0;
+        try {
+            memKiB = Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal:"))
+                    .map(l -> Long.parseLong(l.replaceAll("\\D", ""))).findFirst().orElse(0L);
+        } catch (IOException e) {
+            // unknown
+        }
+        return Runtime.getRuntime().availableProcessors() + " x " + model + ", " + (memKiB >> 20) + " GiB, Java "
+                + Runtime.version() + " (" + System.getProperty("java.vm.name") + ")";
     }
 
     private Scenario scenario(String name) {

@@ -43,6 +43,8 @@ final class Options {
     Path out;
     boolean profile;
     boolean baselineFirst = true;
+    /** What was measured (run.sh passes {@code git describe --always --dirty}), printed with every result. */
+    String label = "unlabelled";
     /** Portcullis options set by the user (name without dashes, value), on top of the harness's own. */
     final Map<String, String> portcullisOptions = new LinkedHashMap<>();
 
@@ -68,6 +70,7 @@ final class Options {
               --portcullis-opt K=V   extra Portcullis option, printed with the results (repeatable)
               --order baseline-first|portcullis-first   which server each scenario measures first
               --out DIR              also write results (.jsonl, .md) and server logs there
+              --label TEXT           what is being measured, e.g. a commit (./run.sh passes git describe)
               --profile              JFR recording of each server's measured phase, summarised in the notes
               --smoke                tiny sizes: the whole suite in seconds, to check the harness
             """.formatted(DEFAULT_SERVER_JVM);
@@ -125,6 +128,7 @@ final class Options {
             case "--quiet-wait-seconds" -> quietWaitSeconds = seconds(flag, v);
             case "--jar" -> jar = Path.of(v);
             case "--out" -> out = Path.of(v);
+            case "--label" -> label = v;
             case "--order" -> baselineFirst = switch (v) {
                 case "baseline-first" -> true;
                 case "portcullis-first" -> false;

@@ -47,8 +47,8 @@ final class PortcullisHome implements AutoCloseable {
     /** Every option the harness was written against; anything else in --help is reported as unknown. */
     static final Set<String> KNOWN = Set.of("config", "bind", "ws-port", "http-port", "data-dir", "users",
             "jwt-secret-file", "issuer", "token-ttl", "clock-leeway", "auth-modes", "ticket-ttl", "expiry-warning",
-            "revalidate-interval", "auth-timeout", "handshake-timeout", "allowed-origins", "allow-missing-origin",
-            "max-message-bytes", "max-outbound-bytes", "close-timeout", "ping-interval", "rooms", "room-default",
+            "revalidate-interval", "fernet-keys", "fernet-ttl", "auth-timeout", "handshake-timeout", "allowed-origins", "allow-missing-origin",
+            "tls-keystore", "tls-keystore-password", "max-message-bytes", "max-outbound-bytes", "close-timeout", "ping-interval", "rooms", "room-default",
             "max-rooms-per-connection", "rate-limit", "block-after", "block-window", "block-duration",
             "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "trust-forwarded-for",
             "login-failures-per-user", "login-failures-per-ip", "max-connections", "login-threads", "login-queue",
