@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /** JSON request and response bodies of the HTTP API, with the body size limit applied while reading. */
@@ -117,23 +116,6 @@ final class HttpJson {
 
     /** Sends {@code body} with {@code status} and closes the exchange; never throws. */
     static void send(HttpExchange exchange, int status, ObjectNode body) {
-        byte[] bytes = (body.toString() + "\n").getBytes(StandardCharsets.UTF_8);
-        try {
-            var headers = exchange.getResponseHeaders();
-            headers.set("Content-Type", "application/json; charset=utf-8");
-            headers.set("Cache-Control", "no-store");
-            headers.set("X-Content-Type-Options", "nosniff");
-            boolean head = "HEAD".equals(exchange.getRequestMethod());
-            exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
-            if (!head) {
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(bytes);
-                }
-            }
-        } catch (IOException e) {
-            // The client hung up before the answer; nothing to do.
-        } finally {
-            exchange.close();
-        }
+        HttpText.send(exchange, status, "application/json; charset=utf-8", body.toString() + "\n");
     }
 }
