@@ -18,7 +18,7 @@ if [ "${1:-}" = bench ]; then
   hard=$(ulimit -Hn)
   if [ "$hard" = unlimited ]; then hard=1048576; fi
   ulimit -n "$hard" 2>/dev/null || echo "run.sh: could not raise the open-file limit to $hard" >&2
-  label=$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")
+  label="${BENCH_LABEL:-$(git describe --always --dirty 2>/dev/null || echo "not a git checkout")}"
   exec java ${BENCH_JAVA_OPTS:--Xms512m -Xmx2g -XX:+UseParallelGC} \
     -cp "target/test-classes:$jar" dev.portcullis.bench.Bench --jar "$jar" --out target/bench --label "$label" "$@"
 fi

@@ -26,6 +26,8 @@ import java.util.function.Function;
 public final class Bench {
     /** The one account every benchmark connection logs in as. */
     static final String USER = "bench";
+    /** Other processes using more than this during a measured phase make it worth measuring again. */
+    static final double DISTURBED_CORES = 0.25;
 
     private final Options options;
     private final PrintStream out;
@@ -170,18 +172,33 @@ public final class Bench {
      * Measures with both servers, the baseline first unless {@code --order portcullis-first}: starts each,
      * runs {@code measure} against it, stops it. A failed measurement throws.
      */
-    <T> Map<String, T> both(String scenario, Function<Side, T> measure) {
+    <T extends Scenario.Measured> Map<String, T> both(String scenario, Function<Side, T> measure) {
         Map<String, T> results = new LinkedHashMap<>();
         List<Boolean> order = options.baselineFirst ? List.of(true, false) : List.of(false, true);
         for (boolean baseline : order) {
-            awaitQuiet(scenario);
-            try (ServerProcess server = baseline ? startBaseline(scenario) : startPortcullis(scenario)) {
-                Side side = baseline ? new Side.Bare(server)
-                        : new Side.Gated(server, HttpLogin.token(server.http(), USER, home.password()));
-                log(scenario + ": measuring " + side.name() + " (pid " + server.pid() + ")");
-                results.put(side.name(), measure.apply(side));
+            String name = baseline ? "baseline" : "portcullis";
+            T best = null;
+            for (int attempt = 0; attempt <= options.retries; attempt++) {
+                awaitQuiet(scenario);
+                T result;
+                try (ServerProcess server = baseline ? startBaseline(scenario) : startPortcullis(scenario)) {
+                    Side side = baseline ? new Side.Bare(server)
+                            : new Side.Gated(server, HttpLogin.token(server.http(), USER, home.password()));
+                    log(scenario + ": measuring " + name + " (pid " + server.pid() + ")");
+                    result = measure.apply(side);
+                }
+                pause(options.settleMillis); // the stopped server's sockets and CPU settle before the next one starts
+                double others = result.usage().otherCores();
+                if (best == null || others < best.usage().otherCores()) {
+                    best = result;
+                }
+                if (others <= DISTURBED_CORES) {
+                    break;
+                }
+                log(scenario + ": other processes used " + Report.round(others) + " cores while " + name
+                        + " was measured" + (attempt < options.retries ? "; measuring again" : "; keeping the least disturbed attempt"));
             }
-            pause(options.settleMillis); // the stopped server's sockets and CPU settle before the next one starts
+            results.put(name, best);
         }
         return results;
     }
@@ -203,7 +220,7 @@ public final class Bench {
             pause(1000);
             double others = (ProcStats.machineBusyNanos() - busy - (ProcStats.cpuNanos(ProcessHandle.current().pid()) - self))
                     / (double) (System.nanoTime() - start);
-            if (others < 0.25) {
+            if (others < DISTURBED_CORES) {
                 return;
             }
             if (System.nanoTime() - giveUp > 0) {

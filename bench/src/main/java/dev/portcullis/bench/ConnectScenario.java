@@ -12,7 +12,7 @@ import java.util.Map;
  */
 final class ConnectScenario extends Scenario {
     record Result(int ready, int failed, String failure, double perSecond, Histogram setup, Usage usage, int pings,
-                  List<String> notes) {
+                  List<String> notes) implements Measured {
     }
 
     @Override

@@ -27,7 +27,7 @@ final class FanoutScenario extends Scenario {
     private static final long LATE_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
 
     record Result(double deliveriesPerSecond, double messagesPerSecond, Histogram latency, Usage usage,
-                  long lost, long reordered, long closed, String closeReason, long pings, List<String> notes) {
+                  long lost, long reordered, long closed, String closeReason, long pings, List<String> notes) implements Measured {
     }
 
     @Override

@@ -13,7 +13,7 @@ import java.util.Map;
 final class IdleScenario extends Scenario {
     record Result(int held, int failed, String failure, long heapPerConnection, long rssPerConnection,
                   long heapBefore, long heapAfter, long rssBefore, long rssAfter, Usage usage, int pings,
-                  List<String> notes) {
+                  List<String> notes) implements Measured {
     }
 
     @Override

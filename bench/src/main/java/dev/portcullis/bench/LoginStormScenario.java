@@ -23,7 +23,7 @@ import org.mindrot.jbcrypt.BCrypt;
  */
 final class LoginStormScenario extends Scenario {
     record Result(long ok, Map<Integer, Long> statuses, long errors, String error, double loginsPerSecond,
-                  Histogram quiet, Histogram storm, Usage usage, long pings, List<String> notes) {
+                  Histogram quiet, Histogram storm, Usage usage, long pings, List<String> notes) implements Measured {
         double slowdown() {
             return (double) storm.percentile(99) / Math.max(1, quiet.percentile(99));
         }

@@ -37,7 +37,9 @@ final class Options {
     /** Quiet time between phases (a server stopped, warm-up connections closed) so one does not bleed into the next. */
     long settleMillis = 500;
     /** Before each server starts, wait up to this long for the machine to be quiet (other work under 0.25 cores). */
-    double quietWaitSeconds = 120;
+    double quietWaitSeconds = 60;
+    /** Measurements of a side repeated when other processes used over a quarter of a core during its phase. */
+    int retries = 2;
     String serverJvm = DEFAULT_SERVER_JVM;
     Path jar;
     Path out;
@@ -64,7 +66,9 @@ final class Options {
               --rtt-samples N        rtt: round trips measured (20000), after --rtt-warmup N (5000)
               --quiet-seconds S      slowloris, login-storm: probe time before the storm (3)
               --probe-interval-ms MS slowloris, login-storm: pause between probe round trips (1)
-              --quiet-wait-seconds S before each server, wait up to S for other work on the machine to stop (120)
+              --quiet-wait-seconds S before each server, wait up to S for other work on the machine to stop (60)
+              --retries N            measure a side again (up to N times) when other processes used over
+                                     0.25 cores during its phase; the least disturbed attempt is kept (2)
               --server-jvm "FLAGS"   JVM flags of both servers (%s)
               --jar PATH             run Portcullis from this jar (default: Main from the classpath)
               --portcullis-opt K=V   extra Portcullis option, printed with the results (repeatable)
@@ -126,6 +130,7 @@ final class Options {
             case "--probe-interval-ms" -> probeIntervalMillis = seconds(flag, v);
             case "--server-jvm" -> serverJvm = v;
             case "--quiet-wait-seconds" -> quietWaitSeconds = seconds(flag, v);
+            case "--retries" -> retries = natural(flag, v);
             case "--jar" -> jar = Path.of(v);
             case "--out" -> out = Path.of(v);
             case "--label" -> label = v;
@@ -165,6 +170,7 @@ final class Options {
         quietSeconds = 0.5;
         settleMillis = 50;
         quietWaitSeconds = 0;
+        retries = 0;
         // The one change to what is measured: slowloris would otherwise wait the default 5 s per server.
         portcullisOptions.putIfAbsent("auth-timeout", "1s");
     }

@@ -11,7 +11,7 @@ import java.util.Map;
  * the gate, the JSON codec and the room cost per message.
  */
 final class RttScenario extends Scenario {
-    record Result(Histogram rtt, Usage usage, long pings, List<String> notes) {
+    record Result(Histogram rtt, Usage usage, long pings, List<String> notes) implements Measured {
     }
 
     @Override

@@ -10,6 +10,11 @@ import java.util.List;
 abstract class Scenario {
     abstract Report run(Bench bench);
 
+    /** A side's result, with the usage of its measured phase, so a disturbed phase can be measured again. */
+    interface Measured {
+        Usage usage();
+    }
+
     /** Server CPU time and RSS over a measured phase, with the profile of that phase if one was asked for. */
     static final class Usage {
         private final Bench bench;

@@ -24,7 +24,7 @@ final class SlowlorisScenario extends Scenario {
 
     record Result(int opened, int failed, String failure, double openPerSecond, long inWindow, long early, long late,
                   long neverClosed, long wrongClose, String wrongExample, Histogram closeAfterDeadline,
-                  Histogram quiet, Histogram storm, Usage usage, long rssPeak, long pings, List<String> notes) {
+                  Histogram quiet, Histogram storm, Usage usage, long rssPeak, long pings, List<String> notes) implements Measured {
     }
 
     @Override
