@@ -67,7 +67,8 @@ public final class UserStore {
                 .max().orElse(fallback);
     }
 
-    private void reloadIfChanged() {
+    /** Re-reads the file if it changed since the last read; file I/O, so never on a WebSocket thread. */
+    public void reloadIfChanged() {
         try {
             FileTime modified = Files.getLastModifiedTime(file);
             if (!modified.equals(snapshot.modified())) {

@@ -72,6 +72,9 @@ public record Config(
         requirePositive("ticket-ttl", ticketTtl);
         requirePositive("revalidate-interval", revalidateInterval);
         fernetKeys = List.copyOf(fernetKeys);
+        if (!fernetTtl.isZero() && fernetTtl.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("--fernet-ttl must be 0s (no age check) or at least 1s");
+        }
         if (tlsKeystore != null && tlsKeystorePassword == null) {
             throw new IllegalArgumentException("--tls-keystore needs --tls-keystore-password (or PORTCULLIS_TLS_KEYSTORE_PASSWORD)");
         }

@@ -63,7 +63,11 @@ final class CredentialHandlers {
         try {
             // An empty body means {}; chunked bodies are read like any other.
             JsonNode body = HttpJson.readObjectOrEmpty(exchange);
-            all = body.path("all").asBoolean(false);
+            JsonNode flag = body.get("all");
+            if (flag != null && !flag.isNull() && !flag.isBoolean()) {
+                throw new HttpJson.BadRequestException("'all' must be true or false");
+            }
+            all = flag != null && flag.asBoolean();
         } catch (HttpJson.TooLargeException e) {
             HttpJson.send(exchange, 413, HttpJson.error("body_too_large", null));
             return;
@@ -88,7 +92,8 @@ final class CredentialHandlers {
             services.audit().tokenRevoked(token.subject(), Routes.remote(exchange), everything);
             services.lifecycle().revoked(token.subject());
             if (services.cookieMode()) {
-                exchange.getResponseHeaders().add("Set-Cookie", LoginHandler.SESSION_COOKIE + "=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict");
+                exchange.getResponseHeaders().add("Set-Cookie", LoginHandler.SESSION_COOKIE
+                        + "=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict" + (exchange instanceof HttpsExchange ? "; Secure" : ""));
             }
             HttpJson.send(exchange, 200, HttpJson.object().put("revoked", everything ? "all" : "token"));
         });

@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
@@ -15,6 +16,7 @@ import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.server.AbuseGuard;
 import dev.portcullis.server.SessionLifecycle;
+import dev.portcullis.server.Tls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -57,7 +59,12 @@ public final class HttpApi implements AutoCloseable {
             server = HttpServer.create(address, 0);
         } else {
             HttpsServer https = HttpsServer.create(address, 0);
-            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            https.setHttpsConfigurator(new HttpsConfigurator(tls) {
+                @Override
+                public void configure(HttpsParameters params) {
+                    params.setSSLParameters(Tls.parameters(tls));
+                }
+            });
             server = https;
         }
         AtomicInteger n = new AtomicInteger();

@@ -206,6 +206,11 @@ public final class Gatekeeper {
     }
 
     private void authenticate(Session session, ClientMessage.Auth auth) {
+        if (auth.encryption() != null && (fernet == null || !auth.encryption().equals("fernet"))) {
+            // Before the ticket is redeemed, so a refused request does not use it up.
+            refuse(session, CloseReason.ENCRYPTION_UNAVAILABLE, "encryption " + (fernet == null ? "has no keys" : "scheme unknown"));
+            return;
+        }
         VerifiedToken token;
         if (auth.ticket() != null) {
             if (!ticketsEnabled) {
@@ -227,10 +232,6 @@ public final class Gatekeeper {
                         ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
                 return;
             }
-        }
-        if (auth.encryption() != null && (fernet == null || !auth.encryption().equals("fernet"))) {
-            refuse(session, CloseReason.ENCRYPTION_UNAVAILABLE, "encryption " + (fernet == null ? "has no keys" : "scheme unknown"));
-            return;
         }
         if (lifecycle.isRevoked(token)) {
             refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
@@ -281,7 +282,10 @@ public final class Gatekeeper {
     private void refuse(Session session, CloseReason reason, String detail) {
         if (session.transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_FAILED)) {
             session.cancelAuthDeadline();
-            if (reason != CloseReason.USER_BLOCKED) {
+            // Only guessing-like failures count against the address: not a valid credential of a blocked or
+            // disabled user, nor a request for encryption this server does not offer.
+            if (reason != CloseReason.USER_BLOCKED && reason != CloseReason.USER_DISABLED
+                    && reason != CloseReason.ENCRYPTION_UNAVAILABLE) {
                 abuse.authFailed(session.connection().clientIp());
             }
             fail(session, reason, detail);

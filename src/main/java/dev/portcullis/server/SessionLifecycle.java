@@ -111,6 +111,8 @@ public final class SessionLifecycle {
 
     /** The safety net: every session against revocations, blocks, the users file and the clock. */
     public void revalidate() {
+        // Also keeps the in-memory copy that auth checks (userMayConnect) up to date without logins.
+        users.reloadIfChanged();
         Map<String, Optional<User>> known = new HashMap<>();
         Instant now = clock.instant();
         for (Session s : sessions.all()) {

@@ -31,7 +31,8 @@ public final class Tls {
         }
     }
 
-    static SSLParameters parameters(SSLContext context) {
+    /** TLS 1.2 and 1.3 only, for both listeners. */
+    public static SSLParameters parameters(SSLContext context) {
         SSLParameters p = context.getDefaultSSLParameters();
         p.setProtocols(PROTOCOLS);
         return p;
