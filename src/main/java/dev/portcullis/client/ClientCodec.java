@@ -1,0 +1,194 @@
+package dev.portcullis.client;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/** The client's side of the wire format (protocol.md §4): what it sends, and what it reads back. Thread-safe. */
+final class ClientCodec {
+    /** protocol.md §4.4: room names the server accepts. Checked here so a bad name is a local error. */
+    private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
+    /** protocol.md §4.7: longer ids are refused as malformed. */
+    static final int MAX_ID_CHARS = 128;
+    /** The server's own parser limits (protocol.md §10): a payload past them would be refused anyway. */
+    private static final int MAX_NESTING_DEPTH = 32;
+    private static final int MAX_NUMBER_LENGTH = 64;
+
+    /** A message from the server; unknown types are kept only so they can be ignored. */
+    sealed interface Inbound {
+    }
+
+    record AuthOk(String user, List<String> roles, long expiresAt) implements Inbound {
+    }
+
+    record Error(String code, String message, String room, String id, Long retryAfterMs) implements Inbound {
+    }
+
+    record Joined(String room, List<String> members) implements Inbound {
+    }
+
+    record Left(String room) implements Inbound {
+    }
+
+    record Relayed(RoomMessage message) implements Inbound {
+    }
+
+    record Presence(String room, String user, ClientListener.PresenceEvent event) implements Inbound {
+    }
+
+    record Refreshed(long expiresAt) implements Inbound {
+    }
+
+    record Expiring(long expiresAt) implements Inbound {
+    }
+
+    record Unknown(String type) implements Inbound {
+    }
+
+    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder()
+                    .maxNestingDepth(MAX_NESTING_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).build())
+            .build())
+            // Payload numbers keep their digits both ways, as the server relays them (protocol.md §4.7).
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
+    static void checkRoom(String room) {
+        if (room == null || !ROOM.matcher(room).matches()) {
+            throw new IllegalArgumentException("room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
+        }
+    }
+
+    /** Throws IllegalArgumentException unless {@code payloadJson} is exactly one JSON value the server accepts. */
+    void checkPayload(String payloadJson) {
+        JsonNode value;
+        try {
+            value = payloadJson == null ? null : json.readTree(payloadJson);
+        } catch (JsonProcessingException | NumberFormatException e) {
+            throw new IllegalArgumentException("payloadJson is not one JSON value within the server's limits", e);
+        }
+        if (value == null || value.isMissingNode()) {
+            throw new IllegalArgumentException("payloadJson must be one JSON value (\"null\" for null)");
+        }
+    }
+
+    String auth(String token) {
+        return write(g -> g.writeStringField("type", "auth"), "token", token);
+    }
+
+    String refresh(String token) {
+        return write(g -> g.writeStringField("type", "refresh"), "token", token);
+    }
+
+    String join(String room) {
+        return write(g -> g.writeStringField("type", "join"), "room", room);
+    }
+
+    String leave(String room) {
+        return write(g -> g.writeStringField("type", "leave"), "room", room);
+    }
+
+    /** {@code payloadJson} is written as given (checked by {@link #checkPayload}), so its numbers keep their digits. */
+    String message(String room, String payloadJson, String id) {
+        return write(g -> {
+            g.writeStringField("type", "message");
+            g.writeStringField("room", room);
+            g.writeFieldName("payload");
+            g.writeRawValue(payloadJson.strip());
+        }, "id", id);
+    }
+
+    private interface Fields {
+        void write(JsonGenerator g) throws IOException;
+    }
+
+    private String write(Fields fields, String lastName, String lastValue) {
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = json.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            fields.write(g);
+            g.writeStringField(lastName, lastValue);
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
+    }
+
+    /** Reads one server message; throws IllegalArgumentException if it is not what protocol.md §4 describes. */
+    Inbound decode(String text) {
+        JsonNode m;
+        try {
+            m = json.readTree(text);
+        } catch (JsonProcessingException | NumberFormatException e) {
+            throw new IllegalArgumentException("server sent invalid JSON", e);
+        }
+        if (m == null || !m.isObject()) {
+            throw new IllegalArgumentException("server sent something other than a JSON object");
+        }
+        String type = m.path("type").asText("");
+        return switch (type) {
+            case "auth_ok" -> new AuthOk(text(m, "user"), strings(m, "roles"), number(m, "expires_at"));
+            case "error" -> new Error(text(m, "code"), m.path("message").asText(""), optional(m, "room"),
+                    optional(m, "id"), m.hasNonNull("retry_after_ms") ? number(m, "retry_after_ms") : null);
+            case "joined" -> new Joined(text(m, "room"), strings(m, "members"));
+            case "left" -> new Left(text(m, "room"));
+            case "message" -> new Relayed(new RoomMessage(text(m, "room"), text(m, "from"), payload(m),
+                    optional(m, "id"), number(m, "seq"), number(m, "ts")));
+            case "presence" -> new Presence(text(m, "room"), text(m, "user"),
+                    "leave".equals(text(m, "event")) ? ClientListener.PresenceEvent.LEAVE : ClientListener.PresenceEvent.JOIN);
+            case "refreshed" -> new Refreshed(number(m, "expires_at"));
+            case "expiring" -> new Expiring(number(m, "expires_at"));
+            default -> new Unknown(type);
+        };
+    }
+
+    private static String payload(JsonNode m) {
+        JsonNode p = m.get("payload");
+        if (p == null) {
+            throw new IllegalArgumentException("message without payload");
+        }
+        return p.toString();
+    }
+
+    private static String text(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        if (v == null || !v.isTextual()) {
+            throw new IllegalArgumentException("'" + m.path("type").asText() + "' without a string '" + field + "'");
+        }
+        return v.textValue();
+    }
+
+    private static String optional(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        return v != null && v.isTextual() ? v.textValue() : null;
+    }
+
+    private static long number(JsonNode m, String field) {
+        JsonNode v = m.get(field);
+        if (v == null || !v.canConvertToLong()) {
+            throw new IllegalArgumentException("'" + m.path("type").asText() + "' without an integer '" + field + "'");
+        }
+        return v.longValue();
+    }
+
+    private static List<String> strings(JsonNode m, String field) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode v : m.path(field)) {
+            out.add(v.asText());
+        }
+        return List.copyOf(out);
+    }
+}
