@@ -131,7 +131,7 @@ class ClientMessagingTest {
     }
 
     @Test
-    @DisplayName("Requests the server would refuse as malformed fail before sending; requests while not connected fail with NotConnectedException")
+    @DisplayName("Requests the server would refuse as malformed fail before sending; requests while not connected fail with NotConnectedException; the builder wants one way to get tokens")
     void localChecks() {
         server = TestServer.start(dir);
         try (PortcullisClient alice = Clients.of(server, "alice", new Recorder()).build()) {
@@ -144,5 +144,9 @@ class ClientMessagingTest {
             NotConnectedException e = assertInstanceOf(NotConnectedException.class, failure(alice.join("lobby")));
             assertEquals(ClientState.NEW, e.state());
         }
+        assertThrows(IllegalStateException.class, () -> Clients.of(server, "alice", new Recorder()).tokenSupplier(() -> "t").build(),
+                "one way to get tokens");
+        assertThrows(IllegalStateException.class, () -> PortcullisClient.builder().wsUri(server.wsUri()).credentials("a", "b").build(),
+                "a login needs the HTTP API");
     }
 }
