@@ -1,5 +1,6 @@
 package dev.portcullis.client;
 
+import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.function.Supplier;
 
 /**
  * The client's state machine: connect, pass the gate, answer the server, refresh before expiry, and after
@@ -81,11 +83,7 @@ final class Engine implements Link.Events {
     }
 
     CompletableFuture<List<String>> join(String room) {
-        if (state != ClientState.AUTHENTICATED) {
-            return CompletableFuture.failedFuture(new NotConnectedException(state));
-        }
-        link.send(codec.join(room));
-        return pending.add(Pending.Kind.JOIN, room);
+        return request(Pending.Kind.JOIN, room, () -> codec.join(room));
     }
 
     CompletableFuture<Void> leave(String room) {
@@ -94,17 +92,24 @@ final class Engine implements Link.Events {
         if (state != ClientState.AUTHENTICATED) {
             return CompletableFuture.completedFuture(null); // no connection, no membership
         }
-        link.send(codec.leave(room));
-        return pending.add(Pending.Kind.LEAVE, room);
+        return request(Pending.Kind.LEAVE, room, () -> codec.leave(room));
     }
 
     CompletableFuture<RoomMessage> send(String room, String payloadJson, String id) {
+        String key = id != null ? id : idPrefix + "-" + ++nextId;
+        return request(Pending.Kind.SEND, key, () -> codec.message(room, payloadJson, key));
+    }
+
+    private <T> CompletableFuture<T> request(Pending.Kind kind, String key, Supplier<String> text) {
         if (state != ClientState.AUTHENTICATED) {
             return CompletableFuture.failedFuture(new NotConnectedException(state));
         }
-        String key = id != null ? id : idPrefix + "-" + ++nextId;
-        link.send(codec.message(room, payloadJson, key));
-        return pending.add(Pending.Kind.SEND, key);
+        if (pending.full()) {
+            return CompletableFuture.failedFuture(new PortcullisException(
+                    Pending.MAX_PENDING + " requests await an answer; nothing was sent"));
+        }
+        link.send(text.get());
+        return pending.add(kind, key);
     }
 
     void close() {
@@ -162,27 +167,35 @@ final class Engine implements Link.Events {
         settings.http().newWebSocketBuilder()
                 .connectTimeout(settings.timeout())
                 .buildAsync(settings.wsUri(), l)
-                .whenComplete((ws, e) -> loop.post(() -> {
-                    if (link != l || current != attempt) {
-                        if (ws != null) {
-                            ws.abort(); // given up (closed) while the handshake ran
-                        }
-                        return;
-                    }
-                    if (e != null) {
-                        link = null;
-                        attemptFailed(handshakeFailure(unwrapRaw(e)));
-                        return;
-                    }
-                    l.opened(ws);
-                    l.send(codec.auth(token));
-                    timer = loop.schedule(settings.timeout(), () -> {
-                        if (link == l && state == ClientState.CONNECTING) {
-                            l.abort();
-                            closed(l, 1006, "no auth_ok within " + settings.timeout().toMillis() + " ms");
-                        }
-                    });
-                }));
+                .whenComplete((ws, e) -> handshakeDone(current, l, ws, e));
+    }
+
+    /** Called on the JDK's thread: the client may have closed (and its loop stopped) meanwhile. */
+    private void handshakeDone(int current, Link l, WebSocket ws, Throwable e) {
+        boolean posted = loop.post(() -> {
+            if (link != l || current != attempt) {
+                if (ws != null) {
+                    ws.abort(); // given up (closed) while the handshake ran
+                }
+                return;
+            }
+            if (e != null) {
+                link = null;
+                attemptFailed(handshakeFailure(unwrapRaw(e)));
+                return;
+            }
+            l.opened(ws);
+            l.send(codec.auth(token));
+            timer = loop.schedule(settings.timeout(), () -> {
+                if (link == l && state == ClientState.CONNECTING) {
+                    l.abort();
+                    closed(l, 1006, "no auth_ok within " + settings.timeout().toMillis() + " ms");
+                }
+            });
+        });
+        if (!posted && ws != null) {
+            ws.abort();
+        }
     }
 
     /** The attempt failed before a socket was open: no token, or the upgrade was refused or never answered. */

@@ -15,11 +15,22 @@ import java.util.concurrent.CompletableFuture;
 final class Pending {
     enum Kind { JOIN, LEAVE, SEND, REFRESH }
 
+    /**
+     * Requests that may await an answer at once. Far above what the server's rate limit lets through
+     * (protocol.md §12.1); past it the application is sending faster than the server answers, and rather
+     * than queue without end (in the JDK's send queue too) new requests fail at once.
+     */
+    static final int MAX_PENDING = 10_000;
+
     /** A request: {@code key} is the room of a join or leave, the id of a message, null for a refresh. */
     record Request(Kind kind, String key, CompletableFuture<Object> reply) {
     }
 
     private final ArrayDeque<Request> queue = new ArrayDeque<>();
+
+    boolean full() {
+        return queue.size() >= MAX_PENDING;
+    }
 
     <T> CompletableFuture<T> add(Kind kind, String key) {
         CompletableFuture<Object> reply = new CompletableFuture<>();
