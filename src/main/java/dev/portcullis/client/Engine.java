@@ -33,7 +33,7 @@ final class Engine implements Link.Events {
     private ClientState state = ClientState.NEW;
     /** The access token used for the next auth; null: get a new one first. */
     private String token;
-    /** The token has not yet passed the gate: if it is refused, a new one will not do better (§6). */
+    /** The token came from a login or the supplier and has not yet passed the gate: if it is refused, a new one will not do better (§6). */
     private boolean tokenUnproven;
     /** The current connection, or null between connections. */
     private Link link;
@@ -264,7 +264,6 @@ final class Engine implements Link.Events {
         } else if (m instanceof ClientCodec.Expiring exp) {
             refresh(exp.expiresAt());
         } else if (m instanceof ClientCodec.Refreshed r) {
-            tokenUnproven = false;
             expiresAt = Instant.ofEpochSecond(r.expiresAt());
             notify(() -> settings.listener().onRefreshed(Instant.ofEpochSecond(r.expiresAt())));
             pending.answer(Pending.Kind.REFRESH, null, null);
@@ -303,22 +302,35 @@ final class Engine implements Link.Events {
             return; // once per end
         }
         refreshedFor = expiring;
+        offerRefresh(settings.credentials().refresh(token), true);
+    }
+
+    /**
+     * Sends the token {@code source} gives in a {@code refresh} on the current connection. It becomes the
+     * client's token (for later reconnects too) once {@code refreshed} accepts it; after an
+     * {@code invalid_refresh} the old token stands, and the client tries once more with a new credential
+     * (§5). If that fails too, the server closes at the end with {@code Token expired} and the client
+     * logs in again (§6).
+     */
+    private void offerRefresh(CompletableFuture<String> source, boolean again) {
         Link l = link;
-        settings.credentials().refresh(token).whenComplete((fresh, e) -> loop.post(() -> {
+        source.whenComplete((fresh, e) -> loop.post(() -> {
             if (e != null) {
-                log.log(System.Logger.Level.WARNING, "could not refresh the token ({0}); the server will close"
-                        + " the connection at its expiry and the client will log in again", unwrap(e).getMessage());
+                log.log(System.Logger.Level.WARNING, "could not get a token to refresh with ({0}); the server will"
+                        + " close the connection at its end and the client will log in again", unwrap(e).getMessage());
                 return;
             }
-            if (state == ClientState.CLOSED) {
-                return;
+            if (link != l || state != ClientState.AUTHENTICATED) {
+                return; // that connection is gone; the next one is warned, and refreshes, on its own
             }
-            token = fresh; // also for every later reconnect
-            tokenUnproven = true;
-            if (link == l && state == ClientState.AUTHENTICATED) {
-                l.send(codec.refresh(fresh));
-                pending.add(Pending.Kind.REFRESH, null); // invalid_refresh reaches onError; the expiry close follows
-            }
+            l.send(codec.refresh(fresh));
+            pending.add(Pending.Kind.REFRESH, null).whenComplete((accepted, refused) -> {
+                if (refused == null) {
+                    token = fresh;
+                } else if (again && refused instanceof RequestRefusedException) {
+                    offerRefresh(settings.credentials().fresh(), false);
+                }
+            });
         }));
     }
 

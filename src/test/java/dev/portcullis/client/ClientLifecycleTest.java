@@ -26,7 +26,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The client's token lifecycle and reconnects against a real server: protocol.md §6 and §13. */
-class ClientReconnectTest {
+class ClientLifecycleTest {
     /** Longer than several backoff ceilings of {@link Clients#FAST}: long enough to see a reconnect that should not happen. */
     private static final Duration QUIET = Duration.ofMillis(300);
 
@@ -84,6 +84,32 @@ class ClientReconnectTest {
             assertEquals(ClientState.AUTHENTICATED, alice.state());
             assertTrue(r.all(Recorder.Closed.class).isEmpty(), r.events.toString());
             assertEquals(1, supplied.get(), "refreshed over HTTP, not by asking the supplier again");
+        }
+    }
+
+    @Test
+    @DisplayName("§5 invalid_refresh: the old token stands and the client tries once more with a new credential")
+    void retriesARefusedRefresh() throws Exception {
+        server = TestServer.start(dir, "--expiry-warning", "1s", "--clock-leeway", "0s");
+        String token = server.login("alice", TestServer.PASSWORD);
+        Instant exp = JWT.decode(token).getExpiresAtAsInstant();
+        server.clock().set(exp.minusMillis(1500));
+        List<String> tokens = List.of(token, server.login("bob", TestServer.PASSWORD), server.login("alice", TestServer.PASSWORD));
+        AtomicInteger calls = new AtomicInteger();
+        Recorder r = new Recorder();
+        // No HTTP API: every new token comes from the supplier.
+        try (PortcullisClient alice = PortcullisClient.builder()
+                .wsUri(server.wsUri()).clock(server.clock()).backoff(Clients.FAST).listener(r)
+                .tokenSupplier(() -> tokens.get(calls.getAndIncrement()))
+                .build()) {
+            alice.connect();
+            server.clock().set(exp.minusSeconds(1));
+            await().until(() -> !r.all(Recorder.Refreshed.class).isEmpty());
+            assertEquals(List.of("invalid_refresh"), r.all(Recorder.Error.class).stream().map(Recorder.Error::code).toList(),
+                    "bob's token is refused for alice's connection");
+            assertEquals(JWT.decode(tokens.get(2)).getExpiresAtAsInstant(), alice.expiresAt().orElseThrow());
+            assertEquals(3, calls.get());
+            assertEquals(ClientState.AUTHENTICATED, alice.state());
         }
     }
 
