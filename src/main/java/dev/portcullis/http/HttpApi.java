@@ -22,8 +22,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz}
- * and the admin endpoints for blocks.
+ * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}.
  */
 public final class HttpApi implements AutoCloseable {
     /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
@@ -41,7 +41,8 @@ public final class HttpApi implements AutoCloseable {
     public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
                            TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
-                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl) {
+                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
+                           int wsPort) {
     }
 
     public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds) throws IOException {
@@ -55,7 +56,8 @@ public final class HttpApi implements AutoCloseable {
         server.setExecutor(handlers);
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
-        server.createContext("/", new Routes(services.origins(), services.forwardedFor())
+        DemoPage demo = new DemoPage(address.getHostString(), services.wsPort());
+        Routes routes = new Routes(services.origins(), services.forwardedFor())
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
@@ -63,7 +65,10 @@ public final class HttpApi implements AutoCloseable {
                 .add("POST", "/admin/block", admin::block)
                 .add("POST", "/admin/unblock", admin::unblock)
                 .add("GET", "/admin/blocks", admin::list)
-                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
+                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok")))
+                .add("GET", "/client-config", demo::clientConfig);
+        demo.paths().forEach(path -> routes.add("GET", path, demo::file));
+        server.createContext("/", routes);
         server.start();
         return new HttpApi(server, handlers);
     }
