@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -19,12 +20,9 @@ import java.util.regex.Pattern;
  * HTTP API and to the WebSocket listener, and to nothing else.
  */
 final class DemoPage {
-    /** URL path to file under {@code /web} in the jar. */
-    private static final Map<String, String> FILES = Map.of(
-            "/", "index.html",
-            "/demo.css", "demo.css",
-            "/demo.js", "demo.js",
-            "/fernet.js", "fernet.js");
+    /** The files under {@code /web} in the jar, each served at {@code /NAME}, and index.html at {@code /}. */
+    private static final List<String> FILES = List.of(
+            "index.html", "demo.css", "demo.js", "api.js", "closes.js", "fernet.js", "rooms.js", "view.js");
     private static final Map<String, String> CONTENT_TYPES = Map.of(
             "html", "text/html; charset=utf-8",
             "css", "text/css; charset=utf-8",
@@ -43,8 +41,10 @@ final class DemoPage {
     DemoPage(String bind, int wsPort) {
         this.bind = bind;
         this.wsPort = wsPort;
-        FILES.forEach((path, name) -> files.put(path, new File(
-                CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), read(name))));
+        for (String name : FILES) {
+            files.put(name.equals("index.html") ? "/" : "/" + name,
+                    new File(CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), read(name)));
+        }
     }
 
     /** The URL paths of the demo's files. */

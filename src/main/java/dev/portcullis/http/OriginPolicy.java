@@ -1,6 +1,5 @@
 package dev.portcullis.http;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -13,6 +12,8 @@ import java.util.Set;
  * (see {@link #allowOwn}): a page it serves itself, the browser demo, is not a foreign site.
  */
 public final class OriginPolicy {
+    private static final Set<String> WILDCARDS = Set.of("0.0.0.0", "::", "0:0:0:0:0:0:0:0");
+
     private final Set<String> allowed;
     private final boolean any;
     private final boolean allowMissing;
@@ -43,25 +44,19 @@ public final class OriginPolicy {
      */
     public static List<String> ownOrigins(String scheme, String bind, int port) {
         String host = bareHost(bind);
-        List<String> hosts = new ArrayList<>();
-        switch (host) {
-            case "0.0.0.0", "::", "0:0:0:0:0:0:0:0" -> { }
-            case "localhost" -> hosts.addAll(List.of("localhost", "127.0.0.1", "[::1]"));
-            case "::1", "0:0:0:0:0:0:0:1" -> hosts.addAll(List.of("[::1]", "localhost"));
-            default -> {
-                hosts.add(host.contains(":") ? "[" + host + "]" : host);
-                if (host.equals("127.0.0.1")) {
-                    hosts.add("localhost");
-                }
-            }
-        }
+        List<String> hosts = isWildcard(host) ? List.of() : switch (host) {
+            case "localhost" -> List.of("localhost", "127.0.0.1", "[::1]");
+            case "127.0.0.1" -> List.of("127.0.0.1", "localhost");
+            case "::1", "0:0:0:0:0:0:0:1" -> List.of("[::1]", "localhost");
+            default -> List.of(host.contains(":") ? "[" + host + "]" : host);
+        };
         boolean defaultPort = (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
         return hosts.stream().map(h -> scheme + "://" + h + (defaultPort ? "" : ":" + port)).toList();
     }
 
     /** Whether {@code bind} is an address of every interface rather than of one. */
     static boolean isWildcard(String bind) {
-        return List.of("0.0.0.0", "::", "0:0:0:0:0:0:0:0").contains(bareHost(bind));
+        return WILDCARDS.contains(bareHost(bind));
     }
 
     /** A host as configured, lowercase and without IPv6 brackets. */
