@@ -112,7 +112,6 @@ export class Rooms {
       return li;
     });
     $("rooms").replaceChildren(...tabs);
-    $("presence-room").textContent = this.current || "no room";
     const members = [...(this.members.get(this.current) || [])].sort();
     $("presence").replaceChildren(...members.map((user) => user === this.me
       ? el("li", { class: "me" }, user, el("small", {}, " (you)"))

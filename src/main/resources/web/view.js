@@ -93,6 +93,7 @@ export function note(text, kind = "note") {
 
 /** The close panel: code, reason, and what §6 says. */
 export function drawClose(code, reason, { policy, meaning, advice }) {
+  $("close-line").hidden = false;
   $("close-code").textContent = String(code);
   $("close-reason").textContent = reason || "(no reason)";
   $("close-meaning").textContent = meaning;

@@ -105,7 +105,7 @@ class DemoBrowserTest {
     private void joinFromPage(String room) {
         page.fill("#room-input", room);
         page.click("#join-btn");
-        eventually().until(() -> page.text("#presence-room").equals(room) && page.text("#presence").contains("alice"));
+        eventually().until(() -> page.text("#rooms .active").equals(room) && page.text("#presence").contains("alice"));
     }
 
     @Test
