@@ -39,9 +39,13 @@ final class Chromium implements AutoCloseable {
         this.port = port;
     }
 
-    /** Skips the calling test class when Chromium is missing, or fails it if {@value #REQUIRE}=1. */
+    static boolean installed() {
+        return Files.isExecutable(BINARY);
+    }
+
+    /** Skips the calling test when Chromium is missing, or fails it if {@value #REQUIRE}=1. */
     static void assumeInstalled() {
-        if (Files.isExecutable(BINARY)) {
+        if (installed()) {
             return;
         }
         String why = BINARY + " is missing, so the browser demo's end-to-end test cannot run"

@@ -51,8 +51,9 @@ class DemoBrowserTest {
 
     @BeforeAll
     static void launch() throws IOException {
-        Chromium.assumeInstalled();
-        chromium = Chromium.launch(browserDir);
+        if (Chromium.installed()) {
+            chromium = Chromium.launch(browserDir);
+        }
     }
 
     @AfterAll
@@ -64,12 +65,16 @@ class DemoBrowserTest {
 
     @BeforeEach
     void open() {
+        Chromium.assumeInstalled(); // each test reports the skip, with the reason
         page = chromium.newPage();
         page.viewport(1366, 768);
     }
 
     @AfterEach
     void close(TestInfo test) throws IOException {
+        if (page == null) {
+            return;
+        }
         // What the page showed at the end of each test, for a look when one fails.
         page.screenshot(Path.of("target", "demo-screenshots", test.getTestMethod().orElseThrow().getName() + ".png"));
         List<String> errors = page.errors();
@@ -215,7 +220,6 @@ class DemoBrowserTest {
         assertTrue(page.text("#close-advice").startsWith("Reconnect with backoff"));
         eventually().until(() -> page.text("#connect-status").startsWith("Reconnecting in")
                 || page.text("#transitions").split("handshake → AWAITING_AUTH", -1).length > 2);
-        page.click("#disconnect-btn");
     }
 
     /** The Fernet spec's test vectors, as the JDK implementation's test reads them. */
