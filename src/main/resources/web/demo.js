@@ -296,13 +296,13 @@ function closed(ws, { code, reason }) {
   if (ws !== app.ws) {
     return;
   }
-  const detail = `close ${code}${reason ? ` "${reason}"` : ""}`;
+  const advice = adviceFor(code, reason);
+  const detail = `close ${code}${reason ? ` "${reason}"` : ""}; §6: ${SHORT_ADVICE[advice.policy]}`;
   for (const [to, event] of movesFor(app.state, code, reason)) {
     transition(to, event, to === "CLOSED" && app.state === "BLOCKED" ? "the socket closed" : detail);
   }
   Object.assign(app, { ws: null, encrypted: false });
   rooms.disconnected();
-  const advice = adviceFor(code, reason);
   drawClose(code, reason, advice);
   if (advice.policy === "relogin" || advice.policy === "logout") {
     dropToken(advice.policy === "logout" ? "This token was revoked: log in again." : `The server refused the token (${reason}): log in again.`);
@@ -322,6 +322,16 @@ function closed(ws, { code, reason }) {
   syncControls();
   tick();
 }
+
+const SHORT_ADVICE = {
+  now: "reconnect at once",
+  backoff: "reconnect with backoff",
+  ticket: "reconnect with a new ticket",
+  relogin: "log in again first",
+  logout: "logged out: log in again only when asked",
+  never: "do not reconnect automatically",
+  none: "nothing to do",
+};
 
 function transition(to, event, detail) {
   drawTransition(app.state, to, event, detail);

@@ -32,7 +32,8 @@ export class Rooms {
     this.members.delete(room);
     this.wanted.delete(room);
     this.line(room, "system", `left ${room}`);
-    this.select(this.members.keys().next().value || null);
+    // Another room if there is one; otherwise this one stays on screen, its tab dashed, until a join.
+    this.select(this.members.keys().next().value || room);
   }
 
   /** A relayed message; the sender's own copy turns its pending line into a numbered one (§4.7). */
@@ -100,7 +101,8 @@ export class Rooms {
   }
 
   render() {
-    const tabs = [...new Set([...this.members.keys(), ...this.wanted])].map((room) => {
+    const shown = [...this.members.keys(), ...this.wanted, ...(this.current ? [this.current] : [])];
+    const tabs = [...new Set(shown)].map((room) => {
       const button = el("button", { type: "button" }, room);
       if (this.unread.get(room)) {
         button.append(el("span", { class: "unread" }, String(this.unread.get(room))));

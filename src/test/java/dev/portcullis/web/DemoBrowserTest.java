@@ -184,15 +184,21 @@ class DemoBrowserTest {
             page.fill("#message-input", "sealed by the browser");
             page.click("#send-btn");
             assertEquals("sealed by the browser", bob.awaitMessage("message").get("payload").asText());
+
+            page.click("#leave-btn");
+            assertEquals("alice", bob.awaitMessage("presence").get("user").asText());
+            eventually().until(() -> page.text("#chat-log").contains("left vault") && page.text("#presence").isEmpty());
         }
     }
 
     @Test
-    @DisplayName("§9c: a block shows AUTHENTICATED → BLOCKED → CLOSED, close 1008 Blocked for abuse and §6's advice, and no reconnect")
+    @DisplayName("§9c: with a ticket in the URL, then a block: AUTHENTICATED → BLOCKED → CLOSED, 1008 Blocked for abuse, §6's advice, no reconnect")
     void blocked() {
         server = TestServer.start(dir);
-        loginAndConnect("alice", "token");
+        loginAndConnect("alice", "ticket-url");
         eventually().until(() -> page.text("#state").equals("AUTHENTICATED"));
+        assertTrue(page.text("#transitions").contains("no first message: the ticket came with the handshake"));
+        assertFalse(page.text("#wire-log").contains("\"type\":\"auth\""), "no auth message was sent");
         String admin = server.login("root", TestServer.PASSWORD);
         assertEquals(200, server.send(HttpRequest.newBuilder(server.httpUri("/admin/block"))
                 .header("Authorization", "Bearer " + admin)
@@ -205,6 +211,7 @@ class DemoBrowserTest {
         assertEquals("1008", page.text("#close-code"));
         assertEquals("Blocked for abuse", page.text("#close-reason"));
         assertTrue(page.text("#close-advice").startsWith("Not automatically"), page.text("#close-advice"));
+        assertTrue(transitions.contains("§6: do not reconnect automatically"), transitions);
         assertFalse(page.text("#connect-status").contains("Reconnecting"));
     }
 
