@@ -30,10 +30,10 @@ final class DemoPage {
     /** A Host header we are willing to echo into a URL: a DNS name or an IP literal, and a port. */
     private static final Pattern HOST = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[A-Za-z0-9.-]+)(:[0-9]{1,5})?");
 
-    private record File(String contentType, byte[] bytes) {
+    private record Asset(String contentType, byte[] bytes) {
     }
 
-    private final Map<String, File> files = new LinkedHashMap<>();
+    private final Map<String, Asset> files = new LinkedHashMap<>();
     private final String bind;
     private final int wsPort;
 
@@ -43,7 +43,7 @@ final class DemoPage {
         this.wsPort = wsPort;
         for (String name : FILES) {
             files.put(name.equals("index.html") ? "/" : "/" + name,
-                    new File(CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), read(name)));
+                    new Asset(CONTENT_TYPES.get(name.substring(name.lastIndexOf('.') + 1)), read(name)));
         }
     }
 
@@ -54,7 +54,7 @@ final class DemoPage {
 
     /** {@code GET} (or {@code HEAD}) one of {@link #paths()}. */
     void file(HttpExchange exchange) throws IOException {
-        File file = files.get(exchange.getRequestURI().getPath());
+        Asset file = files.get(exchange.getRequestURI().getPath());
         Headers headers = exchange.getResponseHeaders();
         headers.set("Content-Type", file.contentType());
         headers.set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; "
