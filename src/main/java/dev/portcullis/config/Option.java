@@ -37,7 +37,7 @@ public enum Option {
             "Time a new TCP connection has to complete its WebSocket upgrade request (at most 8 KiB)."),
     ALLOWED_ORIGINS("allowed-origins", "LIST", "",
             "Comma-separated browser origins (e.g. https://app.example) allowed to connect and to call the HTTP API;"
-                    + " '*' allows any. Empty: no browser origin is allowed."),
+                    + " '*' allows any. The server's own HTTP origins (its demo page) always are. Empty: no other."),
     ALLOW_MISSING_ORIGIN("allow-missing-origin", "true|false", "true",
             "Accept clients that send no Origin header (non-browser clients; browsers always send one)."),
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),

@@ -28,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
- * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz}
- * and the admin endpoints for blocks.
+ * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}.
  */
 public final class HttpApi implements AutoCloseable {
     /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
@@ -48,7 +48,7 @@ public final class HttpApi implements AutoCloseable {
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
                            TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
                            UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
-                           Metrics metrics, boolean ticketsEnabled) {
+                           Metrics metrics, boolean ticketsEnabled, int wsPort) {
     }
 
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
@@ -76,7 +76,8 @@ public final class HttpApi implements AutoCloseable {
         server.setExecutor(handlers);
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
-        server.createContext("/", new Routes(services.origins(), services.forwardedFor())
+        DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
+        Routes routes = new Routes(services.origins(), services.forwardedFor())
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
@@ -86,7 +87,10 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/admin/blocks", admin::list)
                 .add("GET", "/metrics", exchange -> HttpText.send(exchange, 200,
                         "text/plain; version=0.0.4; charset=utf-8", services.metrics().render()))
-                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok"))));
+                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok")))
+                .add("GET", "/client-config", demo::clientConfig);
+        demo.paths().forEach(path -> routes.add("GET", path, demo::file));
+        server.createContext("/", routes);
         server.start();
         return new HttpApi(server, handlers);
     }

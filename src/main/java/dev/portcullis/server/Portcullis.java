@@ -173,9 +173,11 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
-                        config.tokenTtl(), metrics, config.authModes().contains("ticket")),
+                        config.tokenTtl(), metrics, config.authModes().contains("ticket"), wsPort),
                 config.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
+        // Pages this HTTP listener serves (the browser demo) may open the WebSocket: they are not foreign sites.
+        origins.allowOwn(OriginPolicy.ownOrigins(tls == null ? "http" : "https", config.bind(), httpPort));
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }
 

@@ -116,7 +116,7 @@ class HttpApiTest {
     @Test
     @DisplayName("§7: an unknown path gets 404, even one that starts like a known one")
     void unknownPath() {
-        for (String path : new String[] {"/nope", "/auth/login/extra", "/auth", "/"}) {
+        for (String path : new String[] {"/nope", "/auth/login/extra", "/auth", "/index.html"}) {
             HttpResponse<String> r = server.send(HttpRequest.newBuilder(server.httpUri(path)).GET().build());
             assertEquals(404, r.statusCode(), path);
             assertEquals("not_found", TestServer.json(r.body()).get("error").asText());
