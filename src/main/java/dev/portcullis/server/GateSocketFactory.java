@@ -107,6 +107,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
             ScheduledFuture<?> deadline = handshakeDeadline;
             if (deadline != null) {
                 deadline.cancel(false);
+                // Let go of the cancelled task: 10,000 idle connections would otherwise keep 10,000 of them.
+                handshakeDeadline = null;
             }
         }
 

@@ -134,20 +134,24 @@ public final class SessionLifecycle {
         }
     }
 
+    /**
+     * One pending task per session at a time: the warning, which then schedules the close. Idle sessions
+     * are the common case, and each scheduled task costs heap for as long as the token lives.
+     */
     private void schedule(Session session, VerifiedToken token) {
         Instant end = token.expiresAt().plus(leeway);
         Instant warnAt = token.expiresAt().minus(expiryWarning);
-        ScheduledFuture<?> warning = at(warnAt, () -> {
-            if (session.identity() == token) {
-                send(session, new ServerMessage.Expiring(token.expiresAt().getEpochSecond()));
+        session.expiryTimers(at(warnAt, () -> {
+            if (session.identity() != token) {
+                return; // refreshed meanwhile: the new token has its own timer
             }
-        });
-        ScheduledFuture<?> close = at(end, () -> {
-            if (session.identity() == token) {
-                end(session, CloseReason.TOKEN_EXPIRED);
-            }
-        });
-        session.expiryTimers(warning, close);
+            send(session, new ServerMessage.Expiring(token.expiresAt().getEpochSecond()));
+            session.expiryTimers(null, at(end, () -> {
+                if (session.identity() == token) {
+                    end(session, CloseReason.TOKEN_EXPIRED);
+                }
+            }));
+        }), null);
     }
 
     /** Runs {@code task} at {@code when} by the injected clock; if the clock disagrees when it fires, waits on. */

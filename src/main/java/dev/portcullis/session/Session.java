@@ -176,6 +176,16 @@ public final class Session {
     /** Replaces the pending expiry warning and close (cancelling the old ones); nulls cancel only. */
     public synchronized void expiryTimers(ScheduledFuture<?> warning, ScheduledFuture<?> close) {
         cancelExpiryTimers();
+        if (state == ConnectionState.CLOSED) {
+            // Set after the close already cleaned up: these would only keep a dead session in memory.
+            if (warning != null) {
+                warning.cancel(false);
+            }
+            if (close != null) {
+                close.cancel(false);
+            }
+            return;
+        }
         expiryWarning = warning;
         expiryClose = close;
     }
