@@ -54,7 +54,8 @@ public final class Metrics {
 
     /** The outcome of an auth attempt: {@code ok} or the close reason, e.g. {@code Invalid token}. */
     public void auth(String outcome) {
-        authOutcomes.computeIfAbsent(label(outcome), k -> new LongAdder()).increment();
+        // Keyed by the raw text, labelled only when scraped: this runs once per connection.
+        authOutcomes.computeIfAbsent(outcome, k -> new LongAdder()).increment();
     }
 
     public void authLatency(long nanos) {
@@ -73,7 +74,7 @@ public final class Metrics {
     }
 
     public void login(String outcome) {
-        logins.computeIfAbsent(label(outcome), k -> new LongAdder()).increment();
+        logins.computeIfAbsent(outcome, k -> new LongAdder()).increment();
     }
 
     public void messageIn() {
@@ -143,7 +144,7 @@ public final class Metrics {
     private static <K> void labelled(StringBuilder b, String name, String help, String label, Map<K, LongAdder> values) {
         header(b, name, "counter", help);
         new TreeMap<>(values.entrySet().stream().collect(Collectors.toMap(
-                e -> String.valueOf(e.getKey()), e -> e.getValue().sum()))).forEach((k, v) ->
+                e -> label(String.valueOf(e.getKey())), e -> e.getValue().sum(), Long::sum))).forEach((k, v) ->
                 b.append(name).append('{').append(label).append("=\"").append(k).append("\"} ").append(v).append('\n'));
     }
 }
