@@ -192,7 +192,7 @@ public final class Main {
         setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.WebSocketImpl", "off");
         setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.drafts", "off");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
-        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+        setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "true");
     }
 
