@@ -13,9 +13,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,7 +35,9 @@ public final class AuditLog implements AutoCloseable {
     /** False for stderr, which is not ours to close. */
     private final boolean ownsOut;
     private final Clock clock;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    /** Lines waiting for the writer thread; it flushes once this is empty, not after every line. */
+    private final LinkedBlockingQueue<Runnable> pending = new LinkedBlockingQueue<>();
+    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, pending, r -> {
         Thread t = new Thread(r, "audit-writer");
         t.setDaemon(true);
         return t;
@@ -161,7 +163,10 @@ public final class AuditLog implements AutoCloseable {
                 try {
                     out.write(text);
                     out.write('\n');
-                    out.flush();
+                    // A burst of events is written in one go; a lone event is on disk at once.
+                    if (pending.isEmpty()) {
+                        out.flush();
+                    }
                 } catch (IOException e) {
                     log.error("audit log write failed: {}", e.getMessage());
                 }
