@@ -1,31 +1,26 @@
 package dev.portcullis.server;
 
-import dev.portcullis.protocol.CloseReason;
-import dev.portcullis.session.Session;
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.metrics.Metrics;
-import java.io.IOException;
+import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.session.Session;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
-import javax.net.ssl.SSLContext;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLContext;
 import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
-import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
@@ -46,11 +41,7 @@ final class GateServer extends WebSocketServer {
     private static final int MISSED_PONG_INTERVALS = 2;
 
     private final Gatekeeper gatekeeper;
-    private final OriginPolicy origins;
-    private final IpGuard ips;
-    private final ForwardedFor forwardedFor;
-    private final int maxConnections;
-    private final Set<String> authModes;
+    private final Door door;
     private final GateSocketFactory sockets;
     private final Metrics metrics;
     private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);
@@ -67,17 +58,13 @@ final class GateServer extends WebSocketServer {
                ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.metrics = metrics;
-        this.authModes = authModes;
         this.gatekeeper = gatekeeper;
-        this.origins = origins;
-        this.ips = ips;
-        this.forwardedFor = forwardedFor;
-        this.maxConnections = maxConnections;
         this.scheduler = scheduler;
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
         this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips, tls, tlsTasks);
+        this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
         setTcpNoDelay(true);
@@ -100,87 +87,13 @@ final class GateServer extends WebSocketServer {
         started.complete(getPort());
     }
 
-    /**
-     * The door: refuses a connection before the upgrade (no 101, no session) when the server is full, the
-     * address is banned, connecting too fast or has too many connections waiting to authenticate, or the
-     * Origin is not allowed. Java-WebSocket can only answer a refused handshake with 404, so the right
-     * status is written here and the output shut, which makes the library's own 404 fail to send.
-     */
+    /** The door's checks before the upgrade; see {@link Door}. */
     @Override
     public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket socket, Draft draft,
                                                                        ClientHandshake request) throws InvalidDataException {
         ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(socket, draft, request);
-        var counting = (GateSocketFactory.CountingSocket) socket;
-        String peer = counting.clientIp;
-        if (forwardedFor.trusts(peer) && request.hasFieldValue("X-Forwarded-For")) {
-            counting.pendingFor(forwardedFor.clientAddress(peer, request.getFieldValue("X-Forwarded-For")));
-        }
-        String ip = counting.clientIp;
-        String remote = WebSocketConnection.format(counting.getRemoteSocketAddress());
-        if (maxConnections > 0 && sockets.openSockets() > maxConnections) {
-            refuse(counting, remote, 503, "Service Unavailable", "Server full");
-        }
-        switch (ips.admit(ip)) {
-            case BANNED -> refuse(counting, remote, 403, "Forbidden", "Address banned");
-            case RATE_LIMITED -> refuse(counting, remote, 429, "Too Many Requests", "Too many connections");
-            case TOO_MANY_PENDING -> refuse(counting, remote, 429, "Too Many Requests", "Too many pending connections");
-            case NONE -> { }
-        }
-        String origin = request.hasFieldValue("Origin") ? request.getFieldValue("Origin") : null;
-        if (!origins.allows(origin)) {
-            gatekeeper.originRejected(remote, origin);
-            refuse(counting, remote, 403, "Forbidden", "Origin not allowed");
-        }
-        if (origin == null && cookie(request) != null) {
-            // Cross-site WebSocket hijacking: a browser sends the cookie by itself, so a cookie is only
-            // trusted together with an Origin that was checked above.
-            gatekeeper.originRejected(remote, null);
-            refuse(counting, remote, 403, "Forbidden", "Origin required with a session cookie");
-        }
+        door.admit((GateSocketFactory.CountingSocket) socket, request);
         return response;
-    }
-
-    /**
-     * A credential carried by the upgrade request, in the order ticket, token (URL), cookie, as far as the
-     * enabled auth modes allow. The request URI is never logged: it may hold exactly these.
-     */
-    private HandshakeCredential credential(ClientHandshake handshake) {
-        Map<String, String> query = Handshakes.query(handshake.getResourceDescriptor());
-        if (authModes.contains("ticket") && query.containsKey("ticket")) {
-            return new HandshakeCredential(true, query.get("ticket"));
-        }
-        if (authModes.contains("query-token") && query.containsKey("token")) {
-            return new HandshakeCredential(false, query.get("token"));
-        }
-        String cookie = cookie(handshake);
-        return cookie == null ? null : new HandshakeCredential(false, cookie);
-    }
-
-    private String cookie(ClientHandshake request) {
-        if (!authModes.contains("cookie") || !request.hasFieldValue("Cookie")) {
-            return null;
-        }
-        return Handshakes.cookie(request.getFieldValue("Cookie"), Handshakes.SESSION_COOKIE);
-    }
-
-    /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */
-    private void refuse(GateSocketFactory.CountingSocket socket, String remote, int status, String statusText,
-                        String reason) throws InvalidDataException {
-        metrics.refused();
-        if (status != 403 || !reason.startsWith("Origin")) {
-            gatekeeper.refused(remote, status, reason);
-        }
-        byte[] body = (reason + "\n").getBytes(StandardCharsets.US_ASCII);
-        String head = "HTTP/1.1 " + status + " " + statusText + "\r\nContent-Type: text/plain\r\nContent-Length: "
-                + body.length + "\r\n" + (status == 429 || status == 503 ? "Retry-After: 1\r\n" : "")
-                + "Connection: close\r\n\r\n";
-        try {
-            socket.getChannel().write(ByteBuffer.wrap((head + reason + "\n").getBytes(StandardCharsets.US_ASCII)));
-            ((SocketChannel) socket.getSelectionKey().channel()).shutdownOutput();
-        } catch (IOException e) {
-            // the peer is gone already
-        }
-        throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, reason);
     }
 
     /** Called once for every socket that goes away, opened or not: release its place in the limits. */
@@ -198,7 +111,7 @@ final class GateServer extends WebSocketServer {
         Session session = new Session("c" + connectionIds.incrementAndGet(),
                 new WebSocketConnection(counting, scheduler, maxOutboundBytes, nudger, metrics), metrics::transition);
         socket.setAttachment(session);
-        HandshakeCredential credential = credential(handshake);
+        HandshakeCredential credential = door.credential(handshake);
         guarded(socket, () -> gatekeeper.opened(session, credential));
     }
 
