@@ -2,6 +2,7 @@ package dev.portcullis.audit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.Threads;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -37,11 +38,7 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     /** Lines waiting for the writer thread; it flushes once this is empty, not after every line. */
     private final LinkedBlockingQueue<Runnable> pending = new LinkedBlockingQueue<>();
-    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, pending, r -> {
-        Thread t = new Thread(r, "audit-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ThreadPoolExecutor writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, pending, Threads.named("audit-writer"));
 
     private AuditLog(Writer out, boolean ownsOut, Clock clock) {
         this.out = out;

@@ -1,5 +1,6 @@
 package dev.portcullis.auth;
 
+import dev.portcullis.Threads;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -8,7 +9,6 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Checks a username and password and issues a token. bcrypt is slow on purpose, so it runs on a pool of
@@ -39,14 +39,9 @@ public final class LoginService implements AutoCloseable {
         this.hasher = hasher;
         this.issuer = issuer;
         this.dummyHash = hasher.hash("portcullis-dummy-password", users.maxCost(defaultCost));
-        AtomicInteger n = new AtomicInteger();
         this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
                 queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue),
-                r -> {
-                    Thread t = new Thread(r, "login-bcrypt-" + n.incrementAndGet());
-                    t.setDaemon(true);
-                    return t;
-                });
+                Threads.numbered("login-bcrypt"));
     }
 
     /** Completes with the token, or empty for bad credentials; fails with {@link BusyException} when overloaded. */

@@ -3,6 +3,7 @@ package dev.portcullis.auth;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.Threads;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -51,11 +52,7 @@ public final class RevocationStore implements AutoCloseable {
     private final ConcurrentHashMap<String, UserCutoff> byUser = new ConcurrentHashMap<>();
     /** Lines in the file, live or not; the writer thread only. */
     private int linesOnDisk;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "revocation-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(Threads.named("revocation-writer"));
 
     private RevocationStore(Path file, Clock clock, Duration leeway) {
         this.file = file;

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.RevocationStore;
@@ -24,7 +25,6 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -67,12 +67,7 @@ public final class HttpApi implements AutoCloseable {
             });
             server = https;
         }
-        AtomicInteger n = new AtomicInteger();
-        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, r -> {
-            Thread t = new Thread(r, "http-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, Threads.numbered("http"));
         server.setExecutor(handlers);
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.Threads;
 import dev.portcullis.auth.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -36,11 +37,7 @@ public final class Blocklist implements AutoCloseable {
     private final Path file;
     private final Clock clock;
     private final ConcurrentHashMap<String, Block> blocks = new ConcurrentHashMap<>();
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "blocklist-writer");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(Threads.named("blocklist-writer"));
 
     private Blocklist(Path file, Clock clock) {
         this.file = file;

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
@@ -99,11 +100,7 @@ public final class Portcullis implements AutoCloseable {
                 config.loginThreads(), config.loginQueue(), config.bcryptCost()));
 
         // Deadlines, heartbeats and hard closes: short tasks that only queue frames or close sockets.
-        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "gate-scheduler");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, Threads.named("gate-scheduler"));
         // Most auth deadlines are cancelled; without this they would sit in the queue until they expire.
         scheduler.setRemoveOnCancelPolicy(true);
         own(scheduler::shutdownNow);
@@ -116,11 +113,7 @@ public final class Portcullis implements AutoCloseable {
 
         SSLContext tls = config.tlsKeystore() == null ? null
                 : Tls.context(config.tlsKeystore(), config.tlsKeystorePassword().toCharArray());
-        ExecutorService tlsTasks = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "tls-tasks");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService tlsTasks = Executors.newSingleThreadExecutor(Threads.named("tls-tasks"));
         own(tlsTasks::shutdownNow);
         AbuseConfig limits = config.abuse();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
@@ -145,11 +138,7 @@ public final class Portcullis implements AutoCloseable {
         scheduler.scheduleAtFixedRate(revocations::compactNow, 1, 1, TimeUnit.HOURS);
         long revalidate = config.revalidateInterval().toMillis();
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
-        ExecutorService revalidator = Executors.newSingleThreadExecutor(r -> {
-            Thread t = new Thread(r, "session-revalidator");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService revalidator = Executors.newSingleThreadExecutor(Threads.named("session-revalidator"));
         own(revalidator::shutdownNow);
         scheduler.scheduleAtFixedRate(() -> revalidator.execute(lifecycle::revalidate), revalidate, revalidate,
                 TimeUnit.MILLISECONDS);
