@@ -1,0 +1,13 @@
+package dev.portcullis.cluster;
+
+/**
+ * One connection in a room, as the cluster knows it: its user and a key unique across instances
+ * ({@code instance/session}), by which the instance that holds the connection recognises its own events.
+ */
+public record Member(String user, String key) {
+    /** The part of {@link #key} before the slash: the instance that holds the connection. */
+    public String instance() {
+        int slash = key.indexOf('/');
+        return slash < 0 ? key : key.substring(0, slash);
+    }
+}
