@@ -1,38 +1,40 @@
 package dev.portcullis.auth;
 
+import dev.portcullis.cluster.SharedState;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Short-lived, single-use tickets that stand for a verified token, for clients that cannot send a first
  * message (or must not put a long-lived token in a URL). A ticket is 256 random bits; it is bound to the
- * identity it was issued for and gone the moment it is redeemed or expires. Memory only: a restart
- * voids every ticket, which at 30 seconds of life costs nobody much.
+ * identity it was issued for and gone the moment it is redeemed or expires. Kept in the shared state under
+ * a digest, never the ticket itself, so a ticket issued by one instance is redeemed once on any of them.
  */
 public final class TicketStore {
     private static final int TICKET_BYTES = 32;
 
-    private record Entry(VerifiedToken identity, Instant expiresAt) {
-    }
-
-    private final ConcurrentHashMap<String, Entry> tickets = new ConcurrentHashMap<>();
+    private final SharedState shared;
     private final SecureRandom random;
     private final Clock clock;
     private final Duration ttl;
 
-    public TicketStore(SecureRandom random, Clock clock, Duration ttl) {
+    public TicketStore(SharedState shared, SecureRandom random, Clock clock, Duration ttl) {
+        this.shared = shared;
         this.random = random;
         this.clock = clock;
         this.ttl = ttl;
     }
 
-    /** A new ticket for {@code identity}; it never outlives the token it stands for. */
-    public String issue(VerifiedToken identity) {
+    /** A new ticket for {@code identity}, once stored; it never outlives the token it stands for. */
+    public CompletableFuture<String> issue(VerifiedToken identity) {
         byte[] raw = new byte[TICKET_BYTES];
         random.nextBytes(raw);
         String ticket = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
@@ -40,30 +42,25 @@ public final class TicketStore {
         if (expires.isAfter(identity.expiresAt())) {
             expires = identity.expiresAt();
         }
-        tickets.put(ticket, new Entry(identity, expires));
-        return ticket;
+        return shared.putTicket(digest(ticket), identity, expires).thenApply(v -> ticket);
     }
 
     /** Takes the ticket out for good; its identity if it existed and had not expired. */
-    public Optional<VerifiedToken> redeem(String ticket) {
-        Entry e = tickets.remove(ticket);
-        if (e == null || !e.expiresAt().isAfter(clock.instant())) {
-            return Optional.empty();
-        }
-        return Optional.of(e.identity());
+    public CompletableFuture<Optional<VerifiedToken>> redeem(String ticket) {
+        return shared.takeTicket(digest(ticket));
     }
 
     public Duration ttl() {
         return ttl;
     }
 
-    /** Drops expired tickets nobody redeemed; run periodically. */
-    public void purgeExpired() {
-        Instant now = clock.instant();
-        tickets.values().removeIf(e -> !e.expiresAt().isAfter(now));
-    }
-
-    public int size() {
-        return tickets.size();
+    /** SHA-256, base64url: what the store keys a ticket by. */
+    static String digest(String ticket) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(ticket.getBytes(StandardCharsets.UTF_8));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(d);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
     }
 }

@@ -40,12 +40,17 @@ public final class LocalState implements SharedState {
     private final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RoomOrder> rooms = new ConcurrentHashMap<>();
     private volatile StateListener listener;
+    /** The revocation file is rewritten without expired entries this often, not on every purge. */
+    private static final Duration COMPACTION_INTERVAL = Duration.ofHours(1);
+    /** Only the purging thread touches this. */
+    private Instant nextCompaction;
 
     public LocalState(RevocationStore revocations, Blocklist blocklist, RateLimiter rate, Clock clock) {
         this.revocations = revocations;
         this.blocklist = blocklist;
         this.rate = rate;
         this.clock = clock;
+        this.nextCompaction = clock.instant().plus(COMPACTION_INTERVAL);
     }
 
     @Override
@@ -76,11 +81,15 @@ public final class LocalState implements SharedState {
         return CompletableFuture.completedFuture(valid ? Optional.of(t.identity()) : Optional.empty());
     }
 
-    /** Drops expired tickets nobody redeemed; run periodically. */
+    @Override
     public void purgeExpired() {
         Instant now = clock.instant();
         tickets.values().removeIf(t -> !t.expiresAt().isAfter(now));
         rate.purgeIdle();
+        if (!now.isBefore(nextCompaction)) {
+            nextCompaction = now.plus(COMPACTION_INTERVAL);
+            revocations.compactNow();
+        }
     }
 
     /** Unredeemed tickets held, for tests of the memory bound. */

@@ -85,6 +85,10 @@ public interface SharedState extends AutoCloseable {
     /** Numbers a message of {@code from} and appends it as a {@link RoomEvent.Message}; completes with its seq. */
     CompletableFuture<Long> publish(String room, Member from, String payloadJson, String id, long timestamp);
 
+    /** Drops what has expired (tickets nobody redeemed, idle rate state, old revocations); run periodically. */
+    default void purgeExpired() {
+    }
+
     @Override
     void close();
 }

@@ -15,6 +15,7 @@ import java.util.Set;
  * @param auditLog            the audit log file, or {@code null} to write audit lines to stderr
  * @param roomsFile           the room rules, or {@code null} when every room follows {@code roomDefaultAllow}
  * @param tlsKeystore         the keystore that turns on TLS for both listeners, or {@code null} for plain ws/http
+ * @param redisUrl            the Redis shared by a cluster of instances, or {@code null} for a single instance
  */
 public record Config(
         String bind,
@@ -52,7 +53,8 @@ public record Config(
         List<String> fernetKeys,
         Duration fernetTtl,
         Path tlsKeystore,
-        String tlsKeystorePassword) {
+        String tlsKeystorePassword,
+        String redisUrl) {
 
     /** Below this a frame cannot even carry an auth message with a realistic JWT. */
     public static final int MIN_MESSAGE_BYTES = 1024;
@@ -119,6 +121,9 @@ public record Config(
                         + "' is not an origin (scheme://host[:port], no path) or '*'");
             }
         }
+        if (redisUrl != null && !redisUrl.matches("rediss?://.+")) {
+            throw new IllegalArgumentException("--redis-url must start with redis:// or rediss://");
+        }
         if (!LOG_LEVELS.contains(logLevel)) {
             throw new IllegalArgumentException("--log-level must be one of trace, debug, info, warn, error");
         }
@@ -136,10 +141,11 @@ public record Config(
         }
     }
 
-    /** Never the TLS password or the Fernet keys: a configuration may end up in a log. */
+    /** Never the TLS password, the Fernet keys or the Redis URL (it may hold a password): a configuration may end up in a log. */
     @Override
     public String toString() {
         return "Config[bind=" + bind + ", wsPort=" + wsPort + ", httpPort=" + httpPort + ", dataDir=" + dataDir
-                + ", tls=" + (tlsKeystore != null) + ", fernetKeys=" + fernetKeys.size() + ", secrets redacted]";
+                + ", tls=" + (tlsKeystore != null) + ", fernetKeys=" + fernetKeys.size() + ", redis=" + (redisUrl != null)
+                + ", secrets redacted]";
     }
 }

@@ -86,7 +86,8 @@ public final class ConfigLoader {
                 r.parsed(Option.FERNET_KEYS, Values::list),
                 r.parsed(Option.FERNET_TTL, Values::duration),
                 r.optional(Option.TLS_KEYSTORE).map(Path::of).orElse(null),
-                r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null));
+                r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null),
+                r.optional(Option.REDIS_URL).orElse(null));
     }
 
     private static boolean allowOrDeny(String text) {

@@ -78,6 +78,10 @@ public enum Option {
             "PKCS12 or JKS keystore with the server's key and certificate: serve wss:// and https://."),
     TLS_KEYSTORE_PASSWORD("tls-keystore-password", "PASSWORD", null,
             "Password of --tls-keystore. Prefer the env variable: flags show in ps."),
+    REDIS_URL("redis-url", "URL", null,
+            "Share rooms, tickets, revocations, blocks and rate limits with other instances through Redis:"
+                    + " redis://[:PASSWORD@]HOST:PORT/DB, or rediss:// for TLS. Unset: this instance is on its own."
+                    + " Prefer the env variable when it carries a password."),
     LOG_LEVEL("log-level", "LEVEL", "info", "trace, debug, info, warn or error.");
 
     private final String key;

@@ -95,6 +95,9 @@ final class AdminHandlers {
     private <T> void answer(HttpExchange exchange, CompletableFuture<T> change, Function<T, ObjectNode> json) {
         change.whenComplete((value, failure) -> {
             if (failure != null) {
+                if (HttpJson.brokerUnavailable(exchange, failure)) {
+                    return;
+                }
                 Routes.log.error("could not store the blocklist", failure);
                 HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
             } else {
@@ -105,7 +108,7 @@ final class AdminHandlers {
 
     /** The verified admin token of the request, or null after answering 401 or 403. */
     private VerifiedToken admin(HttpExchange exchange) {
-        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.shared());
         if (token == null) {
             return null;
         }

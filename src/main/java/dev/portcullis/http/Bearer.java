@@ -1,7 +1,8 @@
 package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.portcullis.auth.RevocationStore;
+import dev.portcullis.cluster.BrokerUnavailableException;
+import dev.portcullis.cluster.SharedState;
 import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.VerifiedToken;
@@ -11,8 +12,11 @@ final class Bearer {
     private Bearer() {
     }
 
-    /** The request's verified token, or null after answering 401 (with {@code WWW-Authenticate: Bearer}). */
-    static VerifiedToken require(HttpExchange exchange, TokenVerifier verifier, RevocationStore revocations) {
+    /**
+     * The request's verified token, or null after answering 401 (with {@code WWW-Authenticate: Bearer}), or
+     * 503 when revocations cannot be checked now (fail closed).
+     */
+    static VerifiedToken require(HttpExchange exchange, TokenVerifier verifier, SharedState revocations) {
         String header = exchange.getRequestHeaders().getFirst("Authorization");
         if (header != null && header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             try {
@@ -20,6 +24,9 @@ final class Bearer {
                 if (!revocations.isRevoked(token)) {
                     return token;
                 }
+            } catch (BrokerUnavailableException e) {
+                HttpJson.brokerUnavailable(exchange, e);
+                return null;
             } catch (TokenRejectedException e) {
                 // answered below, the same for every kind of bad token
             }

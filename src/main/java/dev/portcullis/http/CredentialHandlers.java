@@ -28,18 +28,24 @@ final class CredentialHandlers {
             HttpJson.send(exchange, 404, HttpJson.error("not_found", "ticket mode is off (--auth-modes)"));
             return;
         }
-        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.shared());
         if (token == null) {
             return;
         }
-        String ticket = services.tickets().issue(token);
-        HttpJson.send(exchange, 200, HttpJson.object().put("ticket", ticket)
-                .put("expires_in", services.tickets().ttl().toSeconds()));
+        services.tickets().issue(token).whenComplete((ticket, failure) -> {
+            if (failure == null) {
+                HttpJson.send(exchange, 200, HttpJson.object().put("ticket", ticket)
+                        .put("expires_in", services.tickets().ttl().toSeconds()));
+            } else if (!HttpJson.brokerUnavailable(exchange, failure)) {
+                Routes.log.error("could not store a ticket", failure);
+                HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
+            }
+        });
     }
 
     /** A fresh token for a still-valid one, if its user still exists and may log in; roles as in the users file now. */
     void refresh(HttpExchange exchange) {
-        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.shared());
         if (token == null) {
             return;
         }
@@ -53,9 +59,12 @@ final class CredentialHandlers {
                 exchange instanceof HttpsExchange);
     }
 
-    /** Revokes, waits until the revocation is on disk, then closes the live sessions it covers. */
+    /**
+     * Revokes, waits until the revocation is stored (on disk, or in the cluster's shared state), then answers;
+     * the live sessions it covers close on every instance as the revocation reaches it.
+     */
     void logout(HttpExchange exchange) {
-        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.revocations());
+        VerifiedToken token = Bearer.require(exchange, services.verifier(), services.shared());
         if (token == null) {
             return;
         }
@@ -81,16 +90,18 @@ final class CredentialHandlers {
         boolean everything = all;
         // Tokens this server issues live at most --token-ttl; a cutoff has to matter that long.
         CompletableFuture<Void> stored = everything
-                ? services.revocations().revokeAll(token.subject(), services.tokenTtl())
-                : services.revocations().revoke(token);
+                ? services.shared().revokeAll(token.subject(), services.tokenTtl())
+                : services.shared().revoke(token);
         stored.whenComplete((v, failure) -> {
             if (failure != null) {
+                if (HttpJson.brokerUnavailable(exchange, failure)) {
+                    return;
+                }
                 Routes.log.error("could not store a revocation", failure);
                 HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
                 return;
             }
             services.audit().tokenRevoked(token.subject(), Routes.remote(exchange), everything);
-            services.lifecycle().revoked(token.subject());
             if (services.cookieMode()) {
                 exchange.getResponseHeaders().add("Set-Cookie", LoginHandler.SESSION_COOKIE
                         + "=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict" + (exchange instanceof HttpsExchange ? "; Secure" : ""));

@@ -1,5 +1,8 @@
 package dev.portcullis.http;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.cluster.SharedState;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
@@ -7,7 +10,6 @@ import com.sun.net.httpserver.HttpsServer;
 import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
-import dev.portcullis.auth.RevocationStore;
 import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
@@ -46,7 +48,7 @@ public final class HttpApi implements AutoCloseable {
     /** What the handlers need from the rest of the server. */
     public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
-                           TicketStore tickets, RevocationStore revocations, SessionLifecycle lifecycle,
+                           TicketStore tickets, SharedState shared, SessionLifecycle lifecycle,
                            UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
                            Metrics metrics, boolean ticketsEnabled, int wsPort) {
     }
@@ -82,12 +84,26 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/admin/blocks", admin::list)
                 .add("GET", "/metrics", exchange -> HttpText.send(exchange, 200,
                         "text/plain; version=0.0.4; charset=utf-8", services.metrics().render()))
-                .add("GET", "/healthz", exchange -> HttpJson.send(exchange, 200, HttpJson.object().put("status", "ok")))
+                .add("GET", "/healthz", exchange -> health(exchange, services.shared()))
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
         server.createContext("/", routes);
         server.start();
         return new HttpApi(server, handlers);
+    }
+
+    /**
+     * 200 {@code {"status":"ok"}} on a single instance; in a cluster also {@code "redis":"up"}, or 503
+     * {@code {"status":"degraded","redis":"down"}} while Redis cannot be reached, so a load balancer sends new
+     * clients elsewhere.
+     */
+    private static void health(HttpExchange exchange, SharedState shared) {
+        boolean up = shared.available();
+        ObjectNode body = HttpJson.object().put("status", up ? "ok" : "degraded");
+        if (shared.engine().equals("redis")) {
+            body.put("redis", up ? "up" : "down");
+        }
+        HttpJson.send(exchange, up ? 200 : 503, body);
     }
 
     public int port() {

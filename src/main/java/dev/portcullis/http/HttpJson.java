@@ -1,5 +1,6 @@
 package dev.portcullis.http;
 
+import dev.portcullis.cluster.BrokerUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -117,5 +118,20 @@ final class HttpJson {
     /** Sends {@code body} with {@code status} and closes the exchange; never throws. */
     static void send(HttpExchange exchange, int status, ObjectNode body) {
         HttpText.send(exchange, status, "application/json; charset=utf-8", body.toString() + "\n");
+    }
+
+    /**
+     * 503 {@code broker_unavailable} with {@code Retry-After: 1} when {@code failure} is the cluster being
+     * unreachable; true if it was (and the answer is sent).
+     */
+    static boolean brokerUnavailable(HttpExchange exchange, Throwable failure) {
+        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        if (!(cause instanceof BrokerUnavailableException)) {
+            return false;
+        }
+        exchange.getResponseHeaders().set("Retry-After", "1");
+        send(exchange, 503, error("broker_unavailable", "the cluster's shared state cannot be reached; try again later"));
+        return true;
     }
 }

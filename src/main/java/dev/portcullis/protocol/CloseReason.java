@@ -30,7 +30,12 @@ public enum CloseReason {
     /** The server is stopping; another instance (or this one, restarted) will take the client. */
     SERVER_SHUTDOWN(1001, "Server shutting down"),
     /** A bug on the server's side; the connection cannot continue. */
-    INTERNAL_ERROR(1011, "Internal error");
+    INTERNAL_ERROR(1011, "Internal error"),
+    /**
+     * A check at auth could not be made because the cluster's shared state is unreachable (revocations, blocks,
+     * tickets): the auth fails closed. Nothing is wrong with the credential.
+     */
+    TRY_AGAIN_LATER(1011, "Try again later");
 
     private final int code;
     private final String reason;

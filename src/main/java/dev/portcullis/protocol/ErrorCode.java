@@ -23,7 +23,12 @@ public enum ErrorCode {
     /** A refresh token that is invalid, expired, revoked or for another user; the old expiry stands. */
     INVALID_REFRESH("invalid_refresh"),
     /** On an encrypted connection, a frame that is not a valid Fernet token for the server's keys; dropped. */
-    DECRYPTION_FAILED("decryption_failed");
+    DECRYPTION_FAILED("decryption_failed"),
+    /**
+     * The shared state of a cluster (Redis) cannot be reached, or is not keeping up: the request was not
+     * carried out (a message was relayed to nobody). Carries {@code room} and {@code id} when the request had them.
+     */
+    BROKER_UNAVAILABLE("broker_unavailable");
 
     private final String wire;
 

@@ -1,128 +1,274 @@
 package dev.portcullis.room;
 
+import dev.portcullis.cluster.BrokerUnavailableException;
+import dev.portcullis.cluster.Member;
+import dev.portcullis.cluster.RoomEvent;
+import dev.portcullis.cluster.SharedState;
 import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MessageCodec;
-import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.protocol.ServerMessage;
 import dev.portcullis.session.Session;
 import java.time.Clock;
-import java.util.List;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * Every live room, and the join, leave and message requests of authenticated connections
- * (protocol.md §4.4-§4.8, §11). A room exists while it has members: the last leave removes it.
+ * The join, leave and message requests of this instance's connections, and the delivery of every room
+ * event the shared state orders (protocol.md §4.4-§4.8, §11). A request goes to the shared state, which
+ * gives the room its one order; this instance acts on the events it gets back, its own included: the
+ * sender's copy of a message and the answer to a join arrive in the room's order like everything else.
  */
 public final class RoomRegistry {
+    private static final Logger log = LoggerFactory.getLogger(RoomRegistry.class);
     /** protocol.md §4.4: room names are short, printable and safe in logs and URLs. */
     public static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-
-    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
-    private final RoomPolicy policy;
-    private final MessageCodec codec;
-    private final Clock clock;
-    private final int maxRoomsPerConnection;
-
-    public RoomRegistry(RoomPolicy policy, MessageCodec codec, Clock clock, int maxRoomsPerConnection) {
-        this.policy = policy;
-        this.codec = codec;
-        this.clock = clock;
-        this.maxRoomsPerConnection = maxRoomsPerConnection;
-    }
 
     /** How a join ended, for the abuse controls: repeated denials count as violations. */
     public enum JoinOutcome { JOINED, ACCESS_DENIED, REFUSED }
 
-    public JoinOutcome join(Session session, String room) {
+    private record PendingJoin(Session session, String room, CompletableFuture<JoinOutcome> done) {
+    }
+
+    /** This instance's members, by room; a room is here while it has local members. */
+    private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
+    /**
+     * Requests waiting for their own event, by member key. A connection's messages are handled one at a time,
+     * so each connection has at most one of each.
+     */
+    private final ConcurrentHashMap<String, PendingJoin> pendingJoins = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, CompletableFuture<Void>> pendingPublishes = new ConcurrentHashMap<>();
+    private final RoomPolicy policy;
+    private final MessageCodec codec;
+    private final Clock clock;
+    private final int maxRoomsPerConnection;
+    private final SharedState shared;
+    private final String instance;
+    /** How long a request waits for its own event before it is answered {@code broker_unavailable}. */
+    private final Duration eventTimeout;
+
+    public RoomRegistry(RoomPolicy policy, MessageCodec codec, Clock clock, int maxRoomsPerConnection,
+                        SharedState shared, String instance, Duration eventTimeout) {
+        this.policy = policy;
+        this.codec = codec;
+        this.clock = clock;
+        this.maxRoomsPerConnection = maxRoomsPerConnection;
+        this.shared = shared;
+        this.instance = instance;
+        this.eventTimeout = eventTimeout;
+    }
+
+    /** The cluster-wide name of {@code session} in rooms. */
+    public Member member(Session session) {
+        return new Member(session.user(), instance + "/" + session.id());
+    }
+
+    /** Joins {@code room}; completes once {@code joined} or the refusal is queued. */
+    public CompletableFuture<JoinOutcome> join(Session session, String room) {
         if (!ROOM_NAME.matcher(room).matches()) {
             error(session, ErrorCode.INVALID_ROOM, null, null, "room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
-            return JoinOutcome.REFUSED;
+            return CompletableFuture.completedFuture(JoinOutcome.REFUSED);
         }
         if (!policy.allows(session.identity(), room)) {
             error(session, ErrorCode.ACCESS_DENIED, room, null, "you may not join this room");
-            return JoinOutcome.ACCESS_DENIED;
+            return CompletableFuture.completedFuture(JoinOutcome.ACCESS_DENIED);
         }
         switch (session.reserveRoom(room, maxRoomsPerConnection)) {
             case LIMIT_REACHED -> {
                 error(session, ErrorCode.TOO_MANY_ROOMS, room, null,
                         "a connection may be in at most " + maxRoomsPerConnection + " rooms");
-                return JoinOutcome.REFUSED;
+                return CompletableFuture.completedFuture(JoinOutcome.REFUSED);
             }
-            case ALREADY_MEMBER -> rejoin(session, room);
-            case ADDED -> admit(session, room);
             case NOT_AUTHENTICATED -> {
-                return JoinOutcome.REFUSED;
+                return CompletableFuture.completedFuture(JoinOutcome.REFUSED);
+            }
+            case ADDED, ALREADY_MEMBER -> {
+                // Both go through the room's order: a repeated join's members are exact at its own point of it.
             }
         }
-        return JoinOutcome.JOINED;
-    }
-
-    private void admit(Session session, String room) {
-        OutboundText presence = codec.outbound(new ServerMessage.Presence(room, session.user(), ServerMessage.PresenceEvent.JOIN));
-        boolean[] admitted = new boolean[1];
-        rooms.compute(room, (name, existing) -> {
-            Room r = existing == null ? new Room(name) : existing;
-            admitted[0] = r.join(session, presence, users -> codec.outbound(new ServerMessage.Joined(name, users)));
-            return r.isEmpty() ? null : r;
+        Member member = member(session);
+        CompletableFuture<JoinOutcome> done = new CompletableFuture<>();
+        pendingJoins.put(member.key(), new PendingJoin(session, room, done));
+        shared.join(room, member).whenComplete((v, failure) -> {
+            if (failure != null) {
+                joinFailed(session, room, member, failure);
+            }
         });
-        if (!admitted[0]) {
-            session.releaseRoom(room); // closed while joining; the close's cleanup did not see this room
-        }
+        return done.completeOnTimeout(null, eventTimeout.toMillis(), TimeUnit.MILLISECONDS).thenApply(outcome -> {
+            if (outcome == null) {
+                joinFailed(session, room, member, new BrokerUnavailableException("no joined event in time"));
+                return JoinOutcome.REFUSED;
+            }
+            return outcome;
+        });
     }
 
-    /** A join of a room the connection is already in: the same answer, taken under the room's lock, no presence. */
-    private void rejoin(Session session, String room) {
-        Room r = rooms.get(room);
-        if (r == null || !r.resendJoined(session, users -> codec.outbound(new ServerMessage.Joined(room, users)))) {
-            admit(session, room); // the room lost track of this connection: join it for real
+    private void joinFailed(Session session, String room, Member member, Throwable failure) {
+        PendingJoin pending = pendingJoins.get(member.key());
+        if (pending == null || !pending.room().equals(room) || !pendingJoins.remove(member.key(), pending)) {
+            return; // answered meanwhile
         }
+        log.debug("{}: join of {} failed: {}", session.id(), room, failure.toString());
+        boolean member0 = isLocalMember(session, room);
+        if (!member0) {
+            session.releaseRoom(room);
+            shared.leave(room, member); // in case the join reached the order after all
+        }
+        error(session, ErrorCode.BROKER_UNAVAILABLE, room, null,
+                "the room could not be joined now; try again later");
+        pending.done().complete(JoinOutcome.REFUSED);
     }
 
-    public void leave(Session session, String room) {
+    public CompletableFuture<Void> leave(Session session, String room) {
         if (!session.releaseRoom(room)) {
             error(session, ErrorCode.NOT_A_MEMBER, ROOM_NAME.matcher(room).matches() ? room : null, null,
                     "this connection has not joined that room");
-            return;
+            return CompletableFuture.completedFuture(null);
         }
-        remove(session, room);
+        Member member = member(session);
+        removeLocal(session, room);
         send(session, new ServerMessage.Left(room));
+        // The connection is out of the room now; presence follows through the room's order.
+        return shared.leave(room, member).handle((v, failure) -> {
+            if (failure != null) {
+                log.debug("{}: leave of {} not recorded in the shared state: {}", session.id(), room, failure.toString());
+            }
+            return null;
+        });
     }
 
-    /** Relays a message to every member of {@code room}, the sender included, or tells the sender why not. */
-    public void publish(Session session, String room, String payloadJson, String id) {
+    /**
+     * Relays a message to every member of {@code room}, the sender included, or tells the sender why not;
+     * completes once the sender's own copy (or the refusal) is queued.
+     */
+    public CompletableFuture<Void> publish(Session session, String room, String payloadJson, String id) {
         Room r = session.inRoom(room) ? rooms.get(room) : null;
-        String from = session.user();
-        boolean sent = r != null && r.publish(session, seq -> codec.outbound(
-                new ServerMessage.RoomMessage(room, from, payloadJson, id, seq, clock.millis())));
-        if (!sent) {
+        if (r == null || !r.contains(session)) {
             error(session, ErrorCode.NOT_A_MEMBER, ROOM_NAME.matcher(room).matches() ? room : null, id,
                     "join the room before sending to it; nothing was delivered");
+            return CompletableFuture.completedFuture(null);
         }
+        Member member = member(session);
+        CompletableFuture<Void> copied = new CompletableFuture<>();
+        pendingPublishes.put(member.key(), copied);
+        shared.publish(room, member, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
+            if (failure != null && pendingPublishes.remove(member.key(), copied)) {
+                log.debug("{}: publish to {} failed: {}", session.id(), room, failure.toString());
+                error(session, ErrorCode.BROKER_UNAVAILABLE, room, id,
+                        "the message could not be relayed now; nothing was delivered");
+                copied.complete(null);
+            }
+        });
+        return copied.completeOnTimeout(null, eventTimeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((v, e) -> pendingPublishes.remove(member.key(), copied));
     }
 
     /** Takes a closed connection out of every room it was in. */
     public void disconnect(Session session) {
+        Member member = member(session);
+        PendingJoin pending = pendingJoins.remove(member.key());
+        if (pending != null) {
+            pending.done().complete(JoinOutcome.REFUSED);
+        }
+        CompletableFuture<Void> publish = pendingPublishes.remove(member.key());
+        if (publish != null) {
+            publish.complete(null);
+        }
         for (String room : session.releaseAllRooms()) {
-            remove(session, room);
+            removeLocal(session, room);
+            shared.leave(room, member);
         }
     }
 
-    private void remove(Session session, String room) {
+    /** The next event of a room, in the room's order: called by the shared state. */
+    public void deliver(RoomEvent event) {
+        if (event instanceof RoomEvent.Joined j) {
+            joined(j);
+        } else if (event instanceof RoomEvent.Left l) {
+            Room r = rooms.get(l.room());
+            if (r != null && l.lastOfUser()) {
+                r.broadcastExcept(l.member().user(), codec.outbound(
+                        new ServerMessage.Presence(l.room(), l.member().user(), ServerMessage.PresenceEvent.LEAVE)));
+            }
+        } else if (event instanceof RoomEvent.Message m) {
+            Room r = rooms.get(m.room());
+            if (r != null) {
+                r.broadcast(codec.outbound(new ServerMessage.RoomMessage(m.room(), m.from().user(), m.payloadJson(),
+                        m.id(), m.seq(), m.timestamp())));
+            }
+            CompletableFuture<Void> copied = pendingPublishes.remove(m.from().key());
+            if (copied != null) {
+                copied.complete(null);
+            }
+        }
+    }
+
+    private void joined(RoomEvent.Joined j) {
+        String room = j.room();
+        Member member = j.member();
+        if (j.firstOfUser()) {
+            Room r = rooms.get(room);
+            if (r != null) {
+                r.broadcastExcept(member.user(), codec.outbound(
+                        new ServerMessage.Presence(room, member.user(), ServerMessage.PresenceEvent.JOIN)));
+            }
+        }
+        if (!member.instance().equals(instance)) {
+            return;
+        }
+        PendingJoin pending = pendingJoins.get(member.key());
+        boolean admitted = false;
+        if (pending != null && pending.room().equals(room) && pendingJoins.remove(member.key(), pending)) {
+            admitted = admit(pending.session(), room, j);
+            pending.done().complete(admitted ? JoinOutcome.JOINED : JoinOutcome.REFUSED);
+        } else {
+            admitted = isLocalMember(pending == null ? null : pending.session(), room);
+        }
+        if (!admitted && !j.again()) {
+            // A join for a connection that closed or gave up meanwhile: take it out of the order again.
+            shared.leave(room, member);
+        }
+    }
+
+    private boolean admit(Session session, String room, RoomEvent.Joined j) {
+        if (!session.inRoom(room)) {
+            return false; // closed (or left) while the join was on its way
+        }
+        boolean[] admitted = new boolean[1];
+        rooms.compute(room, (name, existing) -> {
+            Room r = existing == null ? new Room(name) : existing;
+            admitted[0] = r.admit(session, codec.outbound(new ServerMessage.Joined(name, j.members())));
+            return r.isEmpty() ? null : r;
+        });
+        if (!admitted[0]) {
+            session.releaseRoom(room);
+        }
+        return admitted[0];
+    }
+
+    private boolean isLocalMember(Session session, String room) {
+        Room r = rooms.get(room);
+        return session != null && r != null && r.contains(session);
+    }
+
+    private void removeLocal(Session session, String room) {
         String user = session.user();
-        OutboundText presence = codec.outbound(new ServerMessage.Presence(room, user, ServerMessage.PresenceEvent.LEAVE));
         rooms.computeIfPresent(room, (name, r) -> {
-            r.leave(session, user, presence);
+            r.remove(session, user);
             return r.isEmpty() ? null : r;
         });
     }
 
-    /** How many rooms exist now; zero once every connection has left. */
+    /** How many rooms have members on this instance now; zero once every connection has left. */
     public int roomCount() {
         return rooms.size();
     }
 
-    /** How many connection-in-room memberships exist now. */
+    /** How many connection-in-room memberships this instance holds now. */
     public int membershipCount() {
         return rooms.values().stream().mapToInt(Room::connectionCount).sum();
     }

@@ -5,6 +5,7 @@ import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.VerifiedToken;
+import dev.portcullis.cluster.BrokerUnavailableException;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetException;
 import dev.portcullis.metrics.Metrics;
@@ -19,7 +20,9 @@ import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -27,11 +30,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Dispatches every event of every connection through its {@link ConnectionState}: what a connection may do
- * is decided here and nowhere else. Runs on the transport's worker threads and on the scheduler; it never
- * blocks (token checks are an HMAC, audit lines are queued).
+ * is decided here and nowhere else. Runs on the transport's worker threads, on the scheduler and on the
+ * shared state's threads; it never blocks (token checks are an HMAC, audit lines are queued, and whatever
+ * waits for the cluster continues from a future, a connection's messages kept in order by its inbox).
  */
 public final class Gatekeeper {
     private static final Logger log = LoggerFactory.getLogger(Gatekeeper.class);
+    private static final CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     private final MessageCodec codec;
     private final TokenVerifier verifier;
@@ -90,13 +95,38 @@ public final class Gatekeeper {
         audit.wsConnect(session.id(), session.connection().remoteAddress());
         session.authDeadline(scheduler.schedule(() -> authTimedOut(session), authTimeout.toMillis(), TimeUnit.MILLISECONDS));
         if (credential != null) {
-            authenticate(session, credential.ticket() ? new ClientMessage.Auth(null, credential.value())
-                    : new ClientMessage.Auth(credential.value(), null));
+            ClientMessage.Auth auth = credential.ticket() ? new ClientMessage.Auth(null, credential.value())
+                    : new ClientMessage.Auth(credential.value(), null);
+            // Through the inbox: frames the client sends right after the upgrade wait for this auth.
+            session.inbox().submit(() -> authenticate(session, auth));
         }
     }
 
-    /** One complete text message. */
+    /** One complete text message: handled after every earlier message of the connection. */
     public void text(Session session, String text) {
+        if (!session.inbox().submit(() -> handleText(session, text))) {
+            overloaded(session);
+        }
+    }
+
+    /** One complete binary message: the protocol is text only. */
+    public void binary(Session session) {
+        if (!session.inbox().submit(() -> handleBinary(session))) {
+            overloaded(session);
+        }
+    }
+
+    /** The inbox is full: the shared state has not answered for a long while. Nothing is dropped silently. */
+    private void overloaded(Session session) {
+        switch (session.state()) {
+            case AWAITING_AUTH -> refuse(session, CloseReason.TRY_AGAIN_LATER, "inbox full while the auth is checked");
+            case AUTHENTICATED -> reply(session, ErrorCode.BROKER_UNAVAILABLE,
+                    "the server is not keeping up; this message was dropped");
+            case BLOCKED, CLOSED -> log.debug("{}: frame ignored in state {}", session.id(), session.state());
+        }
+    }
+
+    private CompletionStage<?> handleText(Session session, String text) {
         if (session.encrypted()) {
             try {
                 text = new String(fernet.decrypt(text, fernetTtl), StandardCharsets.UTF_8);
@@ -108,76 +138,98 @@ public final class Gatekeeper {
                             "the frame is not a valid Fernet token for this server's keys; it was dropped")));
                     abuse.violation(session.user(), "decryption_failed");
                 }
-                return;
+                return DONE;
             }
         }
         ClientMessage message;
         try {
             message = codec.decode(text);
         } catch (MalformedMessageException e) {
-            malformed(session, e.getMessage());
-            return;
+            return malformed(session, e.getMessage());
         }
         switch (session.state()) {
             case AWAITING_AUTH -> {
                 if (message instanceof ClientMessage.Auth auth) {
-                    authenticate(session, auth);
-                } else {
-                    refuse(session, CloseReason.EXPECTED_AUTH, "first message was of another type");
+                    return authenticate(session, auth);
                 }
+                refuse(session, CloseReason.EXPECTED_AUTH, "first message was of another type");
+                return DONE;
             }
             case AUTHENTICATED -> {
                 metrics.messageIn();
-                if (rateLimited(session, idOf(message))) {
-                    return;
-                }
-                if (message instanceof ClientMessage.Join join) {
-                    if (rooms.join(session, join.room()) == RoomRegistry.JoinOutcome.ACCESS_DENIED) {
-                        abuse.violation(session.user(), "access_denied");
-                    }
-                } else if (message instanceof ClientMessage.Leave leave) {
-                    rooms.leave(session, leave.room());
-                } else if (message instanceof ClientMessage.Publish publish) {
-                    rooms.publish(session, publish.room(), publish.payloadJson(), publish.id());
-                } else if (message instanceof ClientMessage.Refresh refresh) {
-                    lifecycle.refresh(session, refresh.token());
-                } else if (message instanceof ClientMessage.Auth) {
-                    reply(session, ErrorCode.ALREADY_AUTHENTICATED, "this connection is already authenticated");
-                } else if (message instanceof ClientMessage.Unknown unknown) {
-                    reply(session, ErrorCode.UNKNOWN_TYPE, "unknown message type");
-                    log.debug("{}: unknown type of length {}", session.id(), unknown.type().length());
-                }
+                return afterRate(session, idOf(message), () -> handle(session, message));
             }
-            case BLOCKED, CLOSED -> log.debug("{}: message ignored in state {}", session.id(), session.state());
+            default -> {
+                log.debug("{}: message ignored in state {}", session.id(), session.state());
+                return DONE;
+            }
         }
     }
 
-    /** Takes one message from the user's allowance; when none is left, says so and returns true. */
-    private boolean rateLimited(Session session, String id) {
-        long wait = abuse.admitMessage(session);
-        if (wait > 0 && session.state() == ConnectionState.AUTHENTICATED) {
-            send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED,
-                    "too many messages; this one was dropped", null, id, wait));
+    /** An authenticated connection's message, once its rate allowed it. */
+    private CompletionStage<?> handle(Session session, ClientMessage message) {
+        if (message instanceof ClientMessage.Join join) {
+            return rooms.join(session, join.room()).thenAccept(outcome -> {
+                if (outcome == RoomRegistry.JoinOutcome.ACCESS_DENIED) {
+                    abuse.violation(session.user(), "access_denied");
+                }
+            });
+        } else if (message instanceof ClientMessage.Leave leave) {
+            return rooms.leave(session, leave.room());
+        } else if (message instanceof ClientMessage.Publish publish) {
+            return rooms.publish(session, publish.room(), publish.payloadJson(), publish.id());
+        } else if (message instanceof ClientMessage.Refresh refresh) {
+            lifecycle.refresh(session, refresh.token());
+        } else if (message instanceof ClientMessage.Auth) {
+            reply(session, ErrorCode.ALREADY_AUTHENTICATED, "this connection is already authenticated");
+        } else if (message instanceof ClientMessage.Unknown unknown) {
+            reply(session, ErrorCode.UNKNOWN_TYPE, "unknown message type");
+            log.debug("{}: unknown type of length {}", session.id(), unknown.type().length());
         }
-        return wait > 0;
+        return DONE;
+    }
+
+    /**
+     * Takes one message from the user's allowance, then runs {@code then}; when none is left, says so
+     * instead, and when the allowance cannot be read (the cluster is unreachable), says that.
+     */
+    private CompletionStage<?> afterRate(Session session, String id, Supplier<CompletionStage<?>> then) {
+        return abuse.admitMessage(session).handle((wait, failure) -> {
+            if (failure != null) {
+                log.debug("{}: rate not checked: {}", session.id(), failure.toString());
+                if (session.state() == ConnectionState.AUTHENTICATED) {
+                    send(session, new ServerMessage.Error(ErrorCode.BROKER_UNAVAILABLE,
+                            "the server cannot reach its cluster; this message was dropped", null, id));
+                }
+                return DONE;
+            }
+            if (wait > 0) {
+                if (session.state() == ConnectionState.AUTHENTICATED) {
+                    send(session, new ServerMessage.Error(ErrorCode.RATE_LIMITED,
+                            "too many messages; this one was dropped", null, id, wait));
+                }
+                return DONE;
+            }
+            return then.get();
+        }).thenCompose(next -> next);
     }
 
     private static String idOf(ClientMessage message) {
         return message instanceof ClientMessage.Publish p ? p.id() : null;
     }
 
-    /** One complete binary message: the protocol is text only. */
-    public void binary(Session session) {
+    private CompletionStage<?> handleBinary(Session session) {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.EXPECTED_AUTH, "first frame was binary");
             case AUTHENTICATED -> {
-                if (rateLimited(session, null)) {
-                    return;
-                }
-                reply(session, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported");
+                return afterRate(session, null, () -> {
+                    reply(session, ErrorCode.BINARY_NOT_SUPPORTED, "binary frames are not supported");
+                    return DONE;
+                });
             }
             case BLOCKED, CLOSED -> log.debug("{}: binary frame ignored in state {}", session.id(), session.state());
         }
+        return DONE;
     }
 
     /** The socket closed, whoever started it. */
@@ -191,59 +243,77 @@ public final class Gatekeeper {
         audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byRemote ? "client" : "server");
     }
 
-    private void malformed(Session session, String why) {
+    private CompletionStage<?> malformed(Session session, String why) {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.EXPECTED_AUTH, why);
             case AUTHENTICATED -> {
                 // Junk counts against the rate like any message, or it would be a free way to make us talk.
-                if (rateLimited(session, null)) {
-                    return;
-                }
-                reply(session, ErrorCode.MALFORMED_MESSAGE, why);
+                return afterRate(session, null, () -> {
+                    reply(session, ErrorCode.MALFORMED_MESSAGE, why);
+                    return DONE;
+                });
             }
             case BLOCKED, CLOSED -> log.debug("{}: malformed message ignored in state {}", session.id(), session.state());
         }
+        return DONE;
     }
 
-    private void authenticate(Session session, ClientMessage.Auth auth) {
+    /** Checks an {@code auth}; completes once {@code auth_ok} or the close is under way. */
+    private CompletionStage<?> authenticate(Session session, ClientMessage.Auth auth) {
         if (auth.encryption() != null && (fernet == null || !auth.encryption().equals("fernet"))) {
             // Before the ticket is redeemed, so a refused request does not use it up.
             refuse(session, CloseReason.ENCRYPTION_UNAVAILABLE, "encryption " + (fernet == null ? "has no keys" : "scheme unknown"));
-            return;
+            return DONE;
         }
-        VerifiedToken token;
         if (auth.ticket() != null) {
             if (!ticketsEnabled) {
                 refuse(session, CloseReason.EXPECTED_AUTH, "ticket mode is off");
+                return DONE;
+            }
+            return tickets.redeem(auth.ticket()).handle((redeemed, failure) -> {
+                if (failure != null) {
+                    log.debug("{}: ticket not checked: {}", session.id(), failure.toString());
+                    refuse(session, CloseReason.TRY_AGAIN_LATER, "ticket store unreachable");
+                } else if (redeemed.isEmpty()) {
+                    refuse(session, CloseReason.INVALID_TICKET, "unknown, used or expired ticket");
+                } else {
+                    admit(session, redeemed.get(), auth);
+                }
+                return null;
+            });
+        }
+        VerifiedToken token;
+        try {
+            token = verifier.verify(auth.token());
+        } catch (TokenRejectedException e) {
+            log.debug("{}: token rejected: {}", session.id(), e.getMessage());
+            refuse(session, e.reason() == TokenRejectedException.Reason.EXPIRED
+                    ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
+            return DONE;
+        }
+        admit(session, token, auth);
+        return DONE;
+    }
+
+    /** The credential checked out: the checks that follow it (§2: revocation, users file, block), then auth_ok. */
+    private void admit(Session session, VerifiedToken token, ClientMessage.Auth auth) {
+        try {
+            if (lifecycle.isRevoked(token)) {
+                refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
                 return;
             }
-            Optional<VerifiedToken> redeemed = tickets.redeem(auth.ticket());
-            if (redeemed.isEmpty()) {
-                refuse(session, CloseReason.INVALID_TICKET, "unknown, used or expired ticket");
+            if (!lifecycle.userMayConnect(token.subject())) {
+                // The users file is the authority: a removed or disabled user's unexpired tokens open nothing.
+                refuse(session, CloseReason.USER_DISABLED, "user unknown or disabled");
                 return;
             }
-            token = redeemed.get();
-        } else {
-            try {
-                token = verifier.verify(auth.token());
-            } catch (TokenRejectedException e) {
-                log.debug("{}: token rejected: {}", session.id(), e.getMessage());
-                refuse(session, e.reason() == TokenRejectedException.Reason.EXPIRED
-                        ? CloseReason.TOKEN_EXPIRED : CloseReason.INVALID_TOKEN, e.getMessage());
+            if (abuse.blocked(token.subject()).isPresent()) {
+                refuse(session, CloseReason.USER_BLOCKED, "user is blocked");
                 return;
             }
-        }
-        if (lifecycle.isRevoked(token)) {
-            refuse(session, CloseReason.TOKEN_REVOKED, "token revoked");
-            return;
-        }
-        if (!lifecycle.userMayConnect(token.subject())) {
-            // The users file is the authority: a removed or disabled user's unexpired tokens open nothing.
-            refuse(session, CloseReason.USER_DISABLED, "user unknown or disabled");
-            return;
-        }
-        if (abuse.blocked(token.subject()).isPresent()) {
-            refuse(session, CloseReason.USER_BLOCKED, "user is blocked");
+        } catch (BrokerUnavailableException e) {
+            // Fail closed: a revocation or block we cannot see must not let a credential through.
+            refuse(session, CloseReason.TRY_AGAIN_LATER, "shared state unavailable: " + e.getMessage());
             return;
         }
         if (!session.authenticate(token)) {
@@ -252,7 +322,7 @@ public final class Gatekeeper {
         session.connection().authenticated();
         abuse.authenticated(session);
         // A block that landed between the check above and the registration would have missed this session.
-        if (abuse.blocked(token.subject()).isPresent()) {
+        if (blockedMeanwhile(token.subject())) {
             if (session.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
                 session.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
             }
@@ -272,6 +342,14 @@ public final class Gatekeeper {
         lifecycle.started(session);
     }
 
+    private boolean blockedMeanwhile(String user) {
+        try {
+            return abuse.blocked(user).isPresent();
+        } catch (BrokerUnavailableException e) {
+            return false; // checked an instant ago; the shared state replays every block when it is back
+        }
+    }
+
     private void authTimedOut(Session session) {
         if (session.transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_TIMED_OUT)) {
             fail(session, CloseReason.AUTH_TIMEOUT, "no auth message within " + authTimeout.toMillis() + " ms");
@@ -285,7 +363,7 @@ public final class Gatekeeper {
             // Only guessing-like failures count against the address: not a valid credential of a blocked or
             // disabled user, nor a request for encryption this server does not offer.
             if (reason != CloseReason.USER_BLOCKED && reason != CloseReason.USER_DISABLED
-                    && reason != CloseReason.ENCRYPTION_UNAVAILABLE) {
+                    && reason != CloseReason.ENCRYPTION_UNAVAILABLE && reason != CloseReason.TRY_AGAIN_LATER) {
                 abuse.authFailed(session.connection().clientIp());
             }
             fail(session, reason, detail);

@@ -10,6 +10,8 @@ import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
+import dev.portcullis.cluster.LocalState;
+import dev.portcullis.cluster.SharedState;
 import dev.portcullis.config.AbuseConfig;
 import dev.portcullis.config.Config;
 import dev.portcullis.crypto.Fernet;
@@ -20,6 +22,7 @@ import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.limit.LoginThrottle;
+import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
@@ -34,6 +37,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +60,8 @@ public final class Portcullis implements AutoCloseable {
     /** How long a stopping server waits for closing handshakes before it drops the sockets. */
     private static final int STOP_GRACE_MILLIS = 2000;
     private static final int START_TIMEOUT_SECONDS = 10;
+    /** How long a join or a message waits for its own event from the shared state before it is refused. */
+    private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Config config;
     /** Everything to release on close, in reverse order of start. */
@@ -107,35 +113,35 @@ public final class Portcullis implements AutoCloseable {
 
         MessageCodec codec = new MessageCodec();
         metrics = new Metrics();
+        AbuseConfig limits = config.abuse();
+        // What instances must agree on; this process alone unless --redis-url names a cluster's Redis.
+        SharedState shared = own(openSharedState(clock, limits));
+        scheduler.scheduleAtFixedRate(shared::purgeExpired, 1, 1, TimeUnit.MINUTES);
+        String instance = Long.toHexString(random.nextLong() & 0xffffffffffL);
         RoomPolicy.Default roomDefault = config.roomDefaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
-        rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection());
+        rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection(), shared, instance, EVENT_TIMEOUT);
 
         SSLContext tls = config.tlsKeystore() == null ? null
                 : Tls.context(config.tlsKeystore(), config.tlsKeystorePassword().toCharArray());
         ExecutorService tlsTasks = Executors.newSingleThreadExecutor(Threads.named("tls-tasks"));
         own(tlsTasks::shutdownNow);
-        AbuseConfig limits = config.abuse();
         OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
                 limits.ipBanDuration(), clock);
-        Blocklist blocklist = own(Blocklist.open(config.dataDir().resolve("blocks.json"), clock));
         SessionRegistry sessions = new SessionRegistry();
-        AbuseGuard abuse = new AbuseGuard(limits, blocklist, sessions, ips, audit, clock, metrics);
+        AbuseGuard abuse = new AbuseGuard(limits, shared, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
         scheduler.scheduleAtFixedRate(() -> {
             abuse.purgeIdle();
             throttle.purgeIdle();
         }, 1, 1, TimeUnit.MINUTES);
 
-        RevocationStore revocations = own(RevocationStore.open(config.dataDir().resolve("revocations.log"), clock,
-                config.clockLeeway()));
-        TicketStore tickets = new TicketStore(random, clock, config.ticketTtl());
-        SessionLifecycle lifecycle = new SessionLifecycle(verifier, revocations, sessions, users, abuse, codec, audit,
+        TicketStore tickets = new TicketStore(shared, random, clock, config.ticketTtl());
+        SessionLifecycle lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit,
                 scheduler, clock, config.expiryWarning(), config.clockLeeway());
-        scheduler.scheduleAtFixedRate(tickets::purgeExpired, 1, 1, TimeUnit.MINUTES);
-        scheduler.scheduleAtFixedRate(revocations::compactNow, 1, 1, TimeUnit.HOURS);
+        shared.listen(new ClusterEvents(rooms, lifecycle, abuse));
         long revalidate = config.revalidateInterval().toMillis();
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
         ExecutorService revalidator = Executors.newSingleThreadExecutor(Threads.named("session-revalidator"));
@@ -161,13 +167,21 @@ public final class Portcullis implements AutoCloseable {
 
         HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
-                        tickets, revocations, lifecycle, users, issuer, config.authModes().contains("cookie"),
+                        tickets, shared, lifecycle, users, issuer, config.authModes().contains("cookie"),
                         config.tokenTtl(), metrics, config.authModes().contains("ticket"), wsPort),
                 config.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
         // Pages this HTTP listener serves (the browser demo) may open the WebSocket: they are not foreign sites.
         origins.allowOwn(OriginPolicy.ownOrigins(tls == null ? "http" : "https", config.bind(), httpPort));
         log.info("listening: ws={} http={}", wsPort, httpPort);
+    }
+
+    /** The in-process engine: memory, plus the revocation and block files in the data dir. */
+    private SharedState openSharedState(Clock clock, AbuseConfig limits) throws IOException {
+        RevocationStore revocations = RevocationStore.open(config.dataDir().resolve("revocations.log"), clock,
+                config.clockLeeway());
+        Blocklist blocklist = Blocklist.open(config.dataDir().resolve("blocks.json"), clock);
+        return new LocalState(revocations, blocklist, new RateLimiter(limits.rateLimit(), clock), clock);
     }
 
     /** Keys from --fernet-keys, else from DATA_DIR/fernet.keys (one per line); none: encryption is off. */

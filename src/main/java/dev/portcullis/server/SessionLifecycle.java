@@ -1,7 +1,8 @@
 package dev.portcullis.server;
 
 import dev.portcullis.audit.AuditLog;
-import dev.portcullis.auth.RevocationStore;
+import dev.portcullis.cluster.BrokerUnavailableException;
+import dev.portcullis.cluster.SharedState;
 import dev.portcullis.auth.TokenRejectedException;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.User;
@@ -32,7 +33,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SessionLifecycle {
     private final TokenVerifier verifier;
-    private final RevocationStore revocations;
+    private final SharedState revocations;
     private final SessionRegistry sessions;
     private final UserStore users;
     private final AbuseGuard abuse;
@@ -43,7 +44,7 @@ public final class SessionLifecycle {
     private final Duration expiryWarning;
     private final Duration leeway;
 
-    public SessionLifecycle(TokenVerifier verifier, RevocationStore revocations, SessionRegistry sessions,
+    public SessionLifecycle(TokenVerifier verifier, SharedState revocations, SessionRegistry sessions,
                             UserStore users, AbuseGuard abuse, MessageCodec codec, AuditLog audit,
                             ScheduledExecutorService scheduler, Clock clock, Duration expiryWarning, Duration leeway) {
         this.verifier = verifier;
@@ -64,6 +65,7 @@ public final class SessionLifecycle {
         return users.findLoaded(subject).map(User::canLogIn).orElse(false);
     }
 
+    /** Whether {@code token} is revoked; throws BrokerUnavailableException when that cannot be known. */
     public boolean isRevoked(VerifiedToken token) {
         return revocations.isRevoked(token);
     }
@@ -83,8 +85,14 @@ public final class SessionLifecycle {
                     : "the new token is not valid");
             return;
         }
-        if (revocations.isRevoked(fresh)) {
-            refuseRefresh(session, "the new token has been revoked");
+        try {
+            if (revocations.isRevoked(fresh)) {
+                refuseRefresh(session, "the new token has been revoked");
+                return;
+            }
+        } catch (BrokerUnavailableException e) {
+            send(session, new ServerMessage.Error(ErrorCode.BROKER_UNAVAILABLE,
+                    "the new token cannot be checked now; the old expiry stands"));
             return;
         }
         if (!session.refresh(fresh)) {
@@ -100,12 +108,29 @@ public final class SessionLifecycle {
         send(session, new ServerMessage.Error(ErrorCode.INVALID_REFRESH, why + "; the old expiry stands"));
     }
 
-    /** Closes every live session of {@code user} whose token is now revoked; called right after a logout. */
+    /** Closes every live session of {@code user} whose token is now revoked; called after a logout anywhere. */
     public void revoked(String user) {
         for (Session s : sessions.sessionsOf(user)) {
-            if (revocations.isRevoked(s.identity())) {
+            if (revokedOrUnknown(s.identity()) == Boolean.TRUE) {
                 end(s, CloseReason.TOKEN_REVOKED);
             }
+        }
+    }
+
+    /** Null when the shared state cannot tell now; an open session is then left alone until it can. */
+    private Boolean revokedOrUnknown(VerifiedToken token) {
+        try {
+            return revocations.isRevoked(token);
+        } catch (BrokerUnavailableException e) {
+            return null;
+        }
+    }
+
+    private boolean blockedKnown(String user) {
+        try {
+            return abuse.blocked(user).isPresent();
+        } catch (BrokerUnavailableException e) {
+            return false;
         }
     }
 
@@ -120,9 +145,9 @@ public final class SessionLifecycle {
             if (id == null) {
                 continue;
             }
-            if (revocations.isRevoked(id)) {
+            if (revokedOrUnknown(id) == Boolean.TRUE) {
                 end(s, CloseReason.TOKEN_REVOKED);
-            } else if (abuse.blocked(id.subject()).isPresent()) {
+            } else if (blockedKnown(id.subject())) {
                 if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
                     s.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
                 }

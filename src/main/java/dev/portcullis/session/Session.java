@@ -28,6 +28,13 @@ public final class Session {
     private ScheduledFuture<?> expiryClose;
     /** Guarded by this; the rooms this connection has joined, in join order. */
     private final Set<String> rooms = new LinkedHashSet<>();
+    /** The messages read from this connection and not yet handled. */
+    private final Inbox inbox = new Inbox(INBOX_CAPACITY);
+    /**
+     * How many messages may wait while earlier ones wait for the shared state: far above what the rate limit
+     * lets through, so only a stalled cluster fills it.
+     */
+    public static final int INBOX_CAPACITY = 256;
 
     /** What {@link #reserveRoom} did. */
     public enum RoomReservation { ADDED, ALREADY_MEMBER, LIMIT_REACHED, NOT_AUTHENTICATED }
@@ -50,6 +57,10 @@ public final class Session {
         this.connection = Objects.requireNonNull(connection);
         this.listener = listener;
         listener.changed(null, ConnectionState.AWAITING_AUTH);
+    }
+
+    public Inbox inbox() {
+        return inbox;
     }
 
     public long openedNanos() {

@@ -29,6 +29,7 @@ class ClosePolicyTest {
         expected.put(CloseReason.SLOW_CONSUMER, ClosePolicy.BACKOFF);
         expected.put(CloseReason.SERVER_SHUTDOWN, ClosePolicy.AT_ONCE);
         expected.put(CloseReason.INTERNAL_ERROR, ClosePolicy.BACKOFF);
+        expected.put(CloseReason.TRY_AGAIN_LATER, ClosePolicy.BACKOFF);
         for (CloseReason r : CloseReason.values()) {
             assertEquals(expected.get(r), ClosePolicy.of(r.code(), r.reason()), r.name() + " (a new reason needs a decision here)");
         }

@@ -23,7 +23,7 @@ class ConfigTest {
                 Duration.ofSeconds(5), maxMessageBytes, 2, 64, bcryptCost, null, logLevel,
                 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5), Duration.ofSeconds(30), null, true, 100,
                 java.util.List.of(), true, AbuseConfig.off(), java.util.Set.of("message"), Duration.ofSeconds(30),
-                Duration.ofSeconds(60), Duration.ofMinutes(5), java.util.List.of(), Duration.ofMinutes(5), null, null);
+                Duration.ofSeconds(60), Duration.ofMinutes(5), java.util.List.of(), Duration.ofMinutes(5), null, null, null);
     }
 
     private static Config validWithPort(int port) {
