@@ -45,10 +45,14 @@ class ClientLifecycleTest {
         return server.auditEvents().stream().filter(e -> e.path("event").asText().equals("ws_connect")).count();
     }
 
-    /** No reconnect follows: the audit log gains no connection for a while. */
+    /**
+     * No reconnect follows: the audit log gains no connection for a while. A reconnect would make the count
+     * stay above {@code expected} for good, so the generous upper bound (slow reads of the log on a loaded
+     * machine) cannot hide one.
+     */
     private void assertNoMoreConnects(long expected) {
         await().until(() -> connects() >= expected);
-        await().during(QUIET).atMost(QUIET.multipliedBy(3)).until(() -> connects() == expected);
+        await().during(QUIET).atMost(QUIET.multipliedBy(10)).until(() -> connects() == expected);
     }
 
     @Test
