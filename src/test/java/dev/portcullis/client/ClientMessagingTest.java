@@ -1,7 +1,7 @@
 package dev.portcullis.client;
 
-import static dev.portcullis.client.Clients.failure;
-import static dev.portcullis.client.Clients.get;
+import static dev.portcullis.testing.Clients.failure;
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.client.ClientListener.PresenceEvent;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
