@@ -2,6 +2,7 @@ package dev.portcullis.testing;
 
 import dev.portcullis.client.Backoff;
 import dev.portcullis.client.ClientListener;
+import dev.portcullis.client.ConnectionClosedException;
 import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.client.RequestRefusedException;
 import java.time.Duration;
@@ -65,6 +66,24 @@ public final class Clients {
     private static PortcullisClient connect(PortcullisClient c) throws InterruptedException {
         c.connect();
         return c;
+    }
+
+    /**
+     * Connects a client that the server must refuse at the gate; returns how it was closed. Fails the test
+     * if the client gets in.
+     */
+    public static ConnectionClosedException refusedAtGate(PortcullisClient.Builder client) {
+        PortcullisClient c = client.build();
+        try {
+            c.connect();
+        } catch (ConnectionClosedException e) {
+            return e;
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        } finally {
+            c.close();
+        }
+        throw new AssertionError("the server let " + c.user() + " in");
     }
 
     /** The future's value; fails the test if it fails or takes longer than {@link #WAIT}. */

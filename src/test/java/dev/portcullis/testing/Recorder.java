@@ -53,7 +53,8 @@ public final class Recorder implements ClientListener {
 
     /** Waits until {@code count} events of one kind have arrived (at most {@link Clients#WAIT}); returns all of that kind. */
     public <T extends Event> List<T> await(Class<T> kind, int count) {
-        org.awaitility.Awaitility.await().atMost(Clients.WAIT).until(() -> all(kind).size() >= count);
+        // Polled often: some tests time how soon an event arrives.
+        org.awaitility.Awaitility.await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(5)).atMost(Clients.WAIT).until(() -> all(kind).size() >= count);
         return all(kind);
     }
 
