@@ -260,7 +260,7 @@ final class Engine implements Link.Events {
             pending.answer(Pending.Kind.LEAVE, left.room(), null);
         } else if (m instanceof ClientCodec.Error err) {
             notify(() -> settings.listener().onError(err.code(), err.message()));
-            pending.refuse(new RequestRefusedException(err.code(), err.message(), err.retryAfterMs()));
+            pending.refuse(new RequestRefusedException(err.code(), err.message(), err.retryAfterMs(), err.room(), err.id()));
         } else if (m instanceof ClientCodec.Expiring exp) {
             refresh(exp.expiresAt());
         } else if (m instanceof ClientCodec.Refreshed r) {

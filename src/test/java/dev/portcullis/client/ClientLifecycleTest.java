@@ -1,6 +1,6 @@
 package dev.portcullis.client;
 
-import static dev.portcullis.client.Clients.get;
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.auth0.jwt.JWT;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.portcullis.client;
 
-import static dev.portcullis.client.Clients.failure;
-import static dev.portcullis.client.Clients.get;
+import static dev.portcullis.testing.Clients.failure;
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -9,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.client.ClientListener.PresenceEvent;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -106,7 +109,7 @@ class ClientMessagingTest {
     }
 
     @Test
-    @DisplayName("§5: refused requests fail their futures with the error's code, even errors without room or id; the connection stays open")
+    @DisplayName("§5: refused requests fail their futures with the error's code, room and id, even errors without room or id; the connection stays open")
     void refusals() throws Exception {
         Files.writeString(dir.resolve("rooms.json"), "{\"rooms\":[{\"name\":\"staff-lounge\",\"roles\":[\"staff\"]}]}");
         server = TestServer.start(dir, "--rooms", dir.resolve("rooms.json").toString(), "--rate-limit", "bucket:4:1");
@@ -114,9 +117,13 @@ class ClientMessagingTest {
         try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
             RequestRefusedException denied = assertInstanceOf(RequestRefusedException.class, failure(alice.join("staff-lounge")));
             assertEquals("access_denied", denied.code());
+            assertEquals(Optional.of("staff-lounge"), denied.room());
+            assertEquals(Optional.empty(), denied.id());
             RequestRefusedException notMember = assertInstanceOf(RequestRefusedException.class,
                     failure(alice.send("elsewhere", "1", "m-1")));
             assertEquals("not_a_member", notMember.code());
+            assertEquals(Optional.of("elsewhere"), notMember.room());
+            assertEquals(Optional.of("m-1"), notMember.id());
             assertEquals(Set.of(), alice.rooms());
             get(alice.join("lobby"));
             get(alice.send("lobby", "1", null));
@@ -124,6 +131,7 @@ class ClientMessagingTest {
             RequestRefusedException limited = assertInstanceOf(RequestRefusedException.class, failure(alice.join("other")));
             assertEquals("rate_limited", limited.code());
             assertTrue(limited.retryAfter().isPresent());
+            assertEquals(Optional.empty(), limited.room(), "a rate-limited error never names a room");
             assertEquals(List.of("access_denied", "not_a_member", "rate_limited"),
                     a.all(Recorder.Error.class).stream().map(Recorder.Error::code).toList());
             assertEquals(ClientState.AUTHENTICATED, alice.state());

@@ -1,9 +1,10 @@
 package dev.portcullis.client;
 
-import static dev.portcullis.client.Clients.get;
+import static dev.portcullis.testing.Clients.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.TestServer;
 import java.io.InputStream;
 import java.net.URI;

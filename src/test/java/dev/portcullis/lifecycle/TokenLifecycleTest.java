@@ -1,5 +1,6 @@
 package dev.portcullis.lifecycle;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,8 +10,12 @@ import com.auth0.jwt.JWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
+import dev.portcullis.client.ConnectionClosedException;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
 import java.net.URI;
@@ -21,13 +26,19 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Tickets, refresh, expiry, revocation and the cookie and query modes: protocol.md §13. */
+/**
+ * Tickets, refresh, expiry, revocation and the cookie and query modes: protocol.md §13. Logout and
+ * revalidation use the project's Java client; the other tests use the raw clients, because they pass the
+ * gate with tickets, cookies or URL tokens, send hand-made refreshes, or must ignore 'expiring', none of
+ * which the Java client does.
+ */
 class TokenLifecycleTest {
     @TempDir
     Path dir;
@@ -146,64 +157,67 @@ class TokenLifecycleTest {
 
     @Test
     @DisplayName("§13.4: logout closes live connections at once, and the token stays refused across a restart")
-    void logout() {
+    void logout() throws Exception {
         server = TestServer.start(dir);
         String token = server.login("alice", TestServer.PASSWORD);
         String other = server.login("alice", TestServer.PASSWORD);
-        try (RecordingClient c = server.authenticatedWith(token);
-             RecordingClient untouched = server.authenticatedWith(other)) {
+        Recorder r = new Recorder();
+        try (PortcullisClient c = Clients.connectedWith(server, token, r);
+             PortcullisClient untouched = Clients.connectedWith(server, other, new Recorder())) {
             long start = System.nanoTime();
-            HttpResponse<String> r = post("/auth/logout", token, null);
-            assertEquals("{\"revoked\":\"token\"}\n", r.body());
-            c.awaitClose(1008, "Token revoked");
+            HttpResponse<String> response = post("/auth/logout", token, null);
+            assertEquals("{\"revoked\":\"token\"}\n", response.body());
+            assertEquals(List.of(new Recorder.Closed(1008, "Token revoked")), r.await(Recorder.Closed.class, 1));
             assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 1000, "closed within one second");
-            untouched.send("{\"type\":\"join\",\"room\":\"r\"}").awaitMessage("joined");
+            assertEquals(List.of("alice"), get(untouched.join("r")));
         }
-        try (RecordingClient c = server.connect()) {
-            c.auth(token).awaitClose(1008, "Token revoked");
-        }
+        assertRevoked(token);
         assertEquals(401, post("/auth/ticket", token, null).statusCode());
         server.close();
         server = TestServer.start(dir);
-        try (RecordingClient c = server.connect()) {
-            c.auth(token).awaitClose(1008, "Token revoked");
-        }
+        assertRevoked(token);
+    }
+
+    private void assertRevoked(String token) {
+        ConnectionClosedException refused = Clients.refusedAtGate(Clients.withToken(server, token, new Recorder()));
+        assertEquals(1008, refused.code());
+        assertEquals("Token revoked", refused.reason());
     }
 
     @Test
     @DisplayName("§13.4: logout with all:true revokes every older token of the user but not newer ones")
-    void logoutAll() {
+    void logoutAll() throws Exception {
         server = TestServer.start(dir);
         String first = server.login("alice", TestServer.PASSWORD);
         String second = server.login("alice", TestServer.PASSWORD);
         String bobs = server.login("bob", TestServer.PASSWORD);
-        try (RecordingClient c = server.authenticatedWith(second)) {
+        Recorder r = new Recorder();
+        try (PortcullisClient c = Clients.connectedWith(server, second, r)) {
             assertEquals("{\"revoked\":\"all\"}\n", post("/auth/logout", first, "{\"all\":true}").body());
-            c.awaitClose(1008, "Token revoked");
+            assertEquals(List.of(new Recorder.Closed(1008, "Token revoked")), r.await(Recorder.Closed.class, 1));
         }
         server.clock().advance(Duration.ofSeconds(2));
         String newer = server.login("alice", TestServer.PASSWORD);
-        server.authenticatedWith(newer).close();
-        server.authenticatedWith(bobs).close();
-        try (RecordingClient c = server.connect()) {
-            c.auth(second).awaitClose(1008, "Token revoked");
-        }
+        Clients.connectedWith(server, newer, new Recorder()).close();
+        Clients.connectedWith(server, bobs, new Recorder()).close();
+        assertRevoked(second);
     }
 
     @Test
     @DisplayName("§13.5: the periodic re-check closes sessions of users removed or disabled in the users file")
     void revalidation() throws Exception {
         server = TestServer.start(dir, "--revalidate-interval", "200ms");
-        try (RecordingClient alice = server.authenticated("alice");
-             RecordingClient bob = server.authenticated("bob")) {
+        Recorder a = new Recorder();
+        try (PortcullisClient alice = Clients.connected(server, "alice", a);
+             PortcullisClient bob = Clients.connected(server, "bob")) {
             Path users = dir.resolve("users.json");
             Map<String, User> all = UserStore.readIfExists(users);
-            User a = all.get("alice");
-            all.put("alice", new User(a.username(), a.passwordHash(), a.roles(), true));
+            User u = all.get("alice");
+            all.put("alice", new User(u.username(), u.passwordHash(), u.roles(), true));
             UserStore.write(users, all.values());
             Files.setLastModifiedTime(users, FileTime.from(Instant.now().plusSeconds(5)));
-            alice.awaitClose(1008, "User disabled");
-            bob.send("{\"type\":\"join\",\"room\":\"r\"}").awaitMessage("joined");
+            assertEquals(List.of(new Recorder.Closed(1008, "User disabled")), a.await(Recorder.Closed.class, 1));
+            assertEquals(List.of("bob"), get(bob.join("r")));
         }
     }
 

@@ -1,26 +1,41 @@
 package dev.portcullis.room;
 
+import static dev.portcullis.testing.Clients.get;
+import static dev.portcullis.testing.Clients.refused;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.client.ClientListener.PresenceEvent;
+import dev.portcullis.client.ConnectionClosedException;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.client.RequestRefusedException;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.Recorder.Message;
+import dev.portcullis.testing.Recorder.Presence;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
-import dev.portcullis.testing.Wire;
 import dev.portcullis.testing.Tokens;
-import java.io.IOException;
+import dev.portcullis.testing.Wire;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Joining, leaving, messages and presence against a real server: protocol.md §4.4-§4.8 and §11.1. */
+/**
+ * Joining, leaving, messages and presence against a real server: protocol.md §4.4-§4.8 and §11.1.
+ * Members are the project's Java client; joinAndPresence, messageRelay and invalidRoomNames use the raw
+ * RecordingClient because they check the exact text on the wire or send what the client refuses to send.
+ */
 class RoomTest {
     @TempDir
     Path dir;
@@ -66,23 +81,24 @@ class RoomTest {
 
     @Test
     @DisplayName("§4.8: presence follows users, not connections: a second connection of a present user is silent")
-    void presencePerUser() {
+    void presencePerUser() throws Exception {
         start();
-        try (RecordingClient alice = server.authenticated("alice");
-             RecordingClient bob1 = server.authenticated("bob");
-             RecordingClient bob2 = server.authenticated("bob")) {
-            alice.send(Wire.join("lobby")).awaitMessage("joined");
-            bob1.send(Wire.join("lobby")).awaitMessage("joined");
-            assertEquals("join", alice.awaitMessage("presence").get("event").asText());
-            bob2.send(Wire.join("lobby"));
-            assertEquals("[\"alice\",\"bob\"]", bob2.awaitMessage("joined").get("members").toString());
-            bob1.close();
-            bob2.send(Wire.message("lobby", "1", "sync"));
-            bob2.awaitMessage("message");
-            JsonNode next = alice.awaitMessage();
-            assertEquals("message", next.get("type").asText(), "no presence while bob still has a connection: " + next);
+        Recorder a = new Recorder();
+        try (PortcullisClient alice = Clients.connected(server, "alice", a);
+             PortcullisClient bob2 = Clients.connected(server, "bob")) {
+            get(alice.join("lobby"));
+            try (PortcullisClient bob1 = Clients.connected(server, "bob")) {
+                get(bob1.join("lobby"));
+                assertEquals(List.of(new Presence("lobby", "bob", PresenceEvent.JOIN)), a.await(Presence.class, 1));
+                assertEquals(List.of("alice", "bob"), get(bob2.join("lobby")));
+            }
+            // bob1 is out of the room (its cleanup has run) before bob2 speaks, so a wrong presence would come first.
+            await().atMost(Duration.ofSeconds(5)).until(() -> server.rooms().membershipCount() == 2);
+            get(bob2.send("lobby", "1", "sync"));
+            assertEquals("sync", a.await(Message.class, 1).get(0).id());
+            assertEquals(1, a.all(Presence.class).size(), "no presence while bob still has a connection: " + a.events);
             bob2.close();
-            assertEquals("leave", alice.awaitMessage("presence").get("event").asText());
+            assertEquals(new Presence("lobby", "bob", PresenceEvent.LEAVE), a.await(Presence.class, 2).get(1));
         }
     }
 
@@ -120,29 +136,27 @@ class RoomTest {
 
     @Test
     @DisplayName("§4.7/§5: a message to a room not joined gets not_a_member, and nobody in the room receives a byte")
-    void nonMemberCannotSendOrListen() {
+    void nonMemberCannotSendOrListen() throws Exception {
         start();
-        try (RecordingClient alice = server.authenticated("alice");
-             RecordingClient bob = server.authenticated("bob")) {
-            alice.send(Wire.join("secret")).awaitMessage("joined");
-            bob.send(Wire.message("secret", "\"intrusion\"", "x1"));
-            JsonNode e = bob.awaitError("not_a_member");
-            assertEquals("secret", e.get("room").asText());
-            assertEquals("x1", e.get("id").asText());
-            bob.send("{\"type\":\"leave\",\"room\":\"secret\"}");
-            bob.awaitError("not_a_member");
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+        try (PortcullisClient alice = Clients.connected(server, "alice", a);
+             PortcullisClient bob = Clients.connected(server, "bob", b)) {
+            get(alice.join("secret"));
+            RequestRefusedException e = refused(bob.send("secret", "\"intrusion\"", "x1"), "not_a_member");
+            assertEquals(Optional.of("secret"), e.room());
+            assertEquals(Optional.of("x1"), e.id());
+            refused(bob.leave("secret"), "not_a_member");
 
-            alice.send(Wire.message("secret", "\"for members only\"", null));
-            alice.awaitMessage("message");
-            // bob asks something; its answer must be the very next thing bob sees: no room traffic leaked before it
-            bob.send(Wire.join("elsewhere"));
-            assertEquals("elsewhere", bob.awaitMessage("joined").get("room").asText());
-            alice.send(Wire.message("secret", "\"still\"", null));
-            assertEquals(2, alice.awaitMessage("message").get("seq").asLong());
-            bob.send(Wire.join("elsewhere"));
-            bob.awaitMessage("joined");
-            bob.assertNoEvents();
-            alice.assertNoEvents();
+            get(alice.send("secret", "\"for members only\"", null));
+            // The server answers bob in order: room traffic leaked to him would be recorded before this answer.
+            assertEquals(List.of("bob"), get(bob.join("elsewhere")));
+            assertEquals(2, get(alice.send("secret", "\"still\"", null)).seq());
+            get(bob.join("elsewhere"));
+            assertEquals(List.of(), b.messages(), "a non-member received room traffic");
+            assertEquals(List.of("not_a_member", "not_a_member"), b.all(Recorder.Error.class).stream().map(Recorder.Error::code).toList());
+            assertEquals(List.of(), a.all(Recorder.Error.class));
+            assertEquals(2, a.messages().size());
         }
     }
 
@@ -168,21 +182,21 @@ class RoomTest {
 
     @Test
     @DisplayName("§4.4/§10: a connection may be in at most --max-rooms-per-connection rooms")
-    void roomLimit() {
+    void roomLimit() throws Exception {
         start("--max-rooms-per-connection", "2");
-        try (RecordingClient alice = server.authenticated("alice")) {
-            alice.send(Wire.join("r1")).awaitMessage("joined");
-            alice.send(Wire.join("r2")).awaitMessage("joined");
-            assertEquals("r3", alice.send(Wire.join("r3")).awaitError("too_many_rooms").get("room").asText());
-            alice.send(Wire.join("r1")).awaitMessage("joined"); // already a member: still fine
-            alice.send("{\"type\":\"leave\",\"room\":\"r2\"}").awaitMessage("left");
-            alice.send(Wire.join("r3")).awaitMessage("joined");
+        try (PortcullisClient alice = Clients.connected(server, "alice")) {
+            get(alice.join("r1"));
+            get(alice.join("r2"));
+            assertEquals(Optional.of("r3"), refused(alice.join("r3"), "too_many_rooms").room());
+            get(alice.join("r1")); // already a member: still fine
+            get(alice.leave("r2"));
+            get(alice.join("r3"));
         }
     }
 
     @Test
     @DisplayName("§11.1: rules allow and deny by user, by role and by glob, first match wins, and unlisted rooms follow --room-default")
-    void roomRules() throws IOException {
+    void roomRules() throws Exception {
         Path rules = dir.resolve("rooms.json");
         Files.writeString(rules, """
                 {"rooms":[
@@ -192,10 +206,10 @@ class RoomTest {
                   {"name":"public-?","users":["*"]}
                 ]}""");
         start("--rooms", rules.toString(), "--room-default", "deny");
-        try (RecordingClient alice = server.authenticated("alice");
-             RecordingClient bob = server.authenticated("bob");
-             RecordingClient carol = server.authenticated("carol");
-             RecordingClient root = server.authenticated("root")) {
+        try (PortcullisClient alice = Clients.connected(server, "alice");
+             PortcullisClient bob = Clients.connected(server, "bob");
+             PortcullisClient carol = Clients.connected(server, "carol");
+             PortcullisClient root = Clients.connected(server, "root")) {
             assertAllowed(carol, "staff-lounge");
             assertAllowed(root, "staff-lounge");
             assertDenied(alice, "staff-lounge");
@@ -212,11 +226,11 @@ class RoomTest {
 
     @Test
     @DisplayName("§11.1: a token's rooms claim narrows what its holder may join")
-    void tokenRoomsClaim() {
+    void tokenRoomsClaim() throws Exception {
         start();
         String narrowed = Tokens.hs256(Tokens.claims("alice", server.clock(), Duration.ofHours(1))
                 .withClaim("rooms", List.of("chat-*", "news")), TestServer.SECRET);
-        try (RecordingClient alice = server.authenticatedWith(narrowed)) {
+        try (PortcullisClient alice = Clients.connectedWith(server, narrowed, new Recorder())) {
             assertAllowed(alice, "chat-1");
             assertAllowed(alice, "news");
             assertDenied(alice, "newsroom");
@@ -224,53 +238,40 @@ class RoomTest {
         }
         String malformed = Tokens.hs256(Tokens.claims("alice", server.clock(), Duration.ofHours(1))
                 .withClaim("rooms", "chat-*"), TestServer.SECRET);
-        try (RecordingClient c = server.connect()) {
-            c.auth(malformed);
-            c.awaitClose(1008, "Invalid token");
-        }
+        PortcullisClient c = Clients.withToken(server, malformed, new Recorder()).build();
+        ConnectionClosedException refused = assertThrows(ConnectionClosedException.class, c::connect);
+        assertEquals(1008, refused.code());
+        assertEquals("Invalid token", refused.reason());
     }
 
     @Test
     @DisplayName("§11.2: a disconnect removes the connection from every room, and the last one out deletes the room")
-    void cleanupOnDisconnect() {
+    void cleanupOnDisconnect() throws Exception {
         start();
-        try (RecordingClient alice = server.authenticated("alice")) {
-            RecordingClient bob = server.authenticated("bob");
-            alice.send(Wire.join("a")).awaitMessage("joined");
-            bob.send(Wire.join("a")).awaitMessage("joined");
-            bob.send(Wire.join("b")).awaitMessage("joined");
-            assertEquals("join", alice.awaitMessage("presence").get("event").asText());
+        Recorder a = new Recorder();
+        try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
+            PortcullisClient bob = Clients.connected(server, "bob");
+            get(alice.join("a"));
+            get(bob.join("a"));
+            get(bob.join("b"));
+            assertEquals(PresenceEvent.JOIN, a.await(Presence.class, 1).get(0).event());
             // joined is queued while the registry is still adding the room; the count follows at once.
             await().atMost(Duration.ofSeconds(5)).until(() -> server.rooms().roomCount() == 2);
             bob.close();
-            assertEquals("leave", alice.awaitMessage("presence").get("event").asText());
+            assertEquals(new Presence("a", "bob", PresenceEvent.LEAVE), a.await(Presence.class, 2).get(1));
             await().atMost(Duration.ofSeconds(5)).until(() -> server.rooms().roomCount() == 1);
             assertEquals(1, server.rooms().membershipCount());
-            alice.send("{\"type\":\"leave\",\"room\":\"a\"}").awaitMessage("left");
+            get(alice.leave("a"));
             assertEquals(0, server.rooms().roomCount());
         }
     }
 
-    private static void assertAllowed(RecordingClient c, String room) {
-        c.send(Wire.join(room));
-        JsonNode reply = nextIgnoringPresence(c);
-        assertEquals("joined", reply.get("type").asText(), room + ": " + reply);
-        assertEquals(room, reply.get("room").asText(), room);
+    private static void assertAllowed(PortcullisClient c, String room) {
+        List<String> members = get(c.join(room));
+        assertTrue(members.contains(c.user()), room + ": " + members);
     }
 
-    private static void assertDenied(RecordingClient c, String room) {
-        c.send(Wire.join(room));
-        JsonNode reply = nextIgnoringPresence(c);
-        assertEquals("access_denied", reply.path("code").asText(), room + ": " + reply);
-        assertEquals(room, reply.get("room").asText());
-    }
-
-    /** Other users joining the same rooms announce themselves; these tests are about the replies. */
-    private static JsonNode nextIgnoringPresence(RecordingClient c) {
-        JsonNode m = c.awaitMessage();
-        while (m.get("type").asText().equals("presence")) {
-            m = c.awaitMessage();
-        }
-        return m;
+    private static void assertDenied(PortcullisClient c, String room) {
+        assertEquals(Optional.of(room), refused(c.join(room), "access_denied").room(), room);
     }
 }

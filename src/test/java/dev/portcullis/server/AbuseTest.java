@@ -1,14 +1,20 @@
 package dev.portcullis.server;
 
+import static dev.portcullis.testing.Clients.get;
+import static dev.portcullis.testing.Clients.refused;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.client.ConnectionClosedException;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.client.RequestRefusedException;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
-import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
-import dev.portcullis.testing.Wire;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -16,12 +22,17 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The abuse controls against a real server, time driven by the test clock: protocol.md §12. */
+/**
+ * The abuse controls against a real server, time driven by the test clock: protocol.md §12. Users are
+ * the project's Java client; the per-address tests use RawClient to read the HTTP answer to the upgrade
+ * itself and to hold connections that never authenticate.
+ */
 class AbuseTest {
     @TempDir
     Path dir;
@@ -34,85 +45,67 @@ class AbuseTest {
         }
     }
 
-    /** Sends a message to {@code room} and returns the answer: the relayed copy, or an error. */
-    private static JsonNode send(RecordingClient c, String room, String id) {
-        c.send(Wire.message(room, "1", id));
-        JsonNode m = c.awaitMessage();
-        while (m.get("type").asText().equals("presence")) {
-            m = c.awaitMessage();
-        }
-        return m;
-    }
-
     @Test
     @DisplayName("§12.1: a token bucket rejects exactly the messages past it, undelivered, and refills with time")
-    void bucketLimit() {
+    void bucketLimit() throws Exception {
         server = TestServer.start(dir, "--rate-limit", "bucket:4:2");
-        try (RecordingClient alice = server.authenticated("alice")) {
-            alice.send(Wire.join("r")).awaitMessage("joined"); // the join is a message too: 3 tokens left
+        try (PortcullisClient alice = Clients.connected(server, "alice")) {
+            get(alice.join("r")); // the join is a message too: 3 tokens left
             for (int i = 0; i < 3; i++) {
-                assertEquals("message", send(alice, "r", "ok" + i).get("type").asText());
+                assertEquals("ok" + i, get(alice.send("r", "1", "ok" + i)).id());
             }
-            JsonNode limited = send(alice, "r", "over");
-            assertEquals("rate_limited", limited.get("code").asText());
-            assertEquals(500, limited.get("retry_after_ms").asLong());
-            assertEquals("over", limited.get("id").asText());
+            RequestRefusedException limited = refused(alice.send("r", "1", "over"), "rate_limited");
+            assertEquals(Optional.of(Duration.ofMillis(500)), limited.retryAfter());
+            assertEquals(Optional.of("over"), limited.id());
             server.clock().advance(Duration.ofMillis(500));
-            JsonNode next = send(alice, "r", "after-refill");
-            assertEquals("message", next.get("type").asText());
-            assertEquals(4, next.get("seq").asLong(), "the limited message was never delivered");
+            assertEquals(4, get(alice.send("r", "1", "after-refill")).seq(), "the limited message was never delivered");
         }
     }
 
     @Test
     @DisplayName("§12.1: a sliding window rejects past COUNT per window, per user across connections, not across users")
-    void windowAcrossConnections() {
+    void windowAcrossConnections() throws Exception {
         server = TestServer.start(dir, "--rate-limit", "window:4:60");
-        try (RecordingClient a1 = server.authenticated("alice");
-             RecordingClient a2 = server.authenticated("alice");
-             RecordingClient bob = server.authenticated("bob")) {
-            a1.send(Wire.join("r")).awaitMessage("joined");
-            a2.send(Wire.join("r")).awaitMessage("joined");
-            assertEquals("message", send(a1, "r", "1").get("type").asText());
-            a2.awaitMessage("message");
-            assertEquals("message", send(a2, "r", "2").get("type").asText());
-            a1.awaitMessage("message");
-            JsonNode limited = send(a1, "r", "3");
-            assertEquals("rate_limited", limited.get("code").asText(), "four messages of alice, two connections each");
-            assertEquals(60_000, limited.get("retry_after_ms").asLong());
-            bob.send(Wire.join("r"));
-            assertEquals("joined", bob.awaitMessage().get("type").asText(), "bob has his own allowance");
+        try (PortcullisClient a1 = Clients.connected(server, "alice");
+             PortcullisClient a2 = Clients.connected(server, "alice");
+             PortcullisClient bob = Clients.connected(server, "bob")) {
+            get(a1.join("r"));
+            get(a2.join("r"));
+            get(a1.send("r", "1", "1"));
+            get(a2.send("r", "1", "2"));
+            RequestRefusedException limited = assertInstanceOf(RequestRefusedException.class, Clients.failure(a1.send("r", "1", "3")));
+            assertEquals("rate_limited", limited.code(), "four messages of alice, two connections each");
+            assertEquals(Optional.of(Duration.ofSeconds(60)), limited.retryAfter());
+            assertEquals(List.of("alice", "bob"), get(bob.join("r")), "bob has his own allowance");
             server.clock().advance(Duration.ofSeconds(60));
-            assertEquals("message", send(a1, "r", "4").get("type").asText());
+            get(a1.send("r", "1", "4"));
         }
     }
 
     @Test
     @DisplayName("§12.2: repeated violations block the user: every connection closes, and auth is refused until the block ends")
-    void violationsBlock() {
+    void violationsBlock() throws Exception {
         server = TestServer.start(dir, "--rate-limit", "bucket:1:1", "--block-after", "3", "--block-duration", "10m");
         String token = server.login("alice", TestServer.PASSWORD);
-        try (RecordingClient a1 = server.authenticatedWith(token);
-             RecordingClient a2 = server.authenticatedWith(token);
-             RecordingClient bob = server.authenticated("bob")) {
-            a1.send(Wire.join("r")).awaitMessage("joined");
+        Recorder r1 = new Recorder();
+        Recorder r2 = new Recorder();
+        try (PortcullisClient a1 = Clients.connectedWith(server, token, r1);
+             PortcullisClient a2 = Clients.connectedWith(server, token, r2);
+             PortcullisClient bob = Clients.connected(server, "bob")) {
+            get(a1.join("r"));
             for (int i = 0; i < 2; i++) {
-                a1.send(Wire.join("r"));
-                assertEquals("rate_limited", a1.awaitMessage().get("code").asText());
+                refused(a1.join("r"), "rate_limited");
             }
-            a1.send(Wire.join("r")); // the third violation
-            a1.awaitClose(1008, "Blocked for abuse");
-            a2.awaitClose(1008, "Blocked for abuse");
-            bob.send(Wire.join("r")).awaitMessage("joined");
+            // The third violation: no error, the close.
+            ConnectionClosedException closed = assertInstanceOf(ConnectionClosedException.class, Clients.failure(a1.join("r")));
+            assertEquals("Blocked for abuse", closed.reason());
+            assertEquals(List.of(new Recorder.Closed(1008, "Blocked for abuse")), r1.await(Recorder.Closed.class, 1));
+            assertEquals(List.of(new Recorder.Closed(1008, "Blocked for abuse")), r2.await(Recorder.Closed.class, 1));
+            get(bob.join("r"));
         }
-        try (RecordingClient again = server.connect()) {
-            again.auth(token);
-            again.awaitClose(1008, "User blocked");
-        }
+        assertEquals("User blocked", Clients.refusedAtGate(Clients.withToken(server, token, new Recorder())).reason());
         server.clock().advance(Duration.ofMinutes(10));
-        try (RecordingClient later = server.connect()) {
-            later.auth(server.login("alice", TestServer.PASSWORD)).awaitMessage("auth_ok");
-        }
+        Clients.connected(server, "alice").close();
         assertTrue(server.auditEvents().stream().anyMatch(e -> e.get("event").asText().equals("user_blocked")
                 && e.get("user").asText().equals("alice") && e.get("by").asText().equals("server")));
     }
@@ -123,29 +116,32 @@ class AbuseTest {
         Path rules = dir.resolve("rooms.json");
         Files.writeString(rules, "{\"rooms\":[{\"name\":\"vault\",\"roles\":[\"admin\"]}]}");
         server = TestServer.start(dir, "--rooms", rules.toString(), "--block-after", "3");
-        try (RecordingClient alice = server.authenticated("alice")) {
+        Recorder a = new Recorder();
+        try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
             for (int i = 0; i < 2; i++) {
-                alice.send(Wire.join("vault")).awaitError("access_denied");
+                refused(alice.join("vault"), "access_denied");
             }
-            alice.send(Wire.join("vault")).awaitError("access_denied");
-            alice.awaitClose(1008, "Blocked for abuse");
+            // The blocking violation still gets its error, then the close.
+            refused(alice.join("vault"), "access_denied");
+            assertEquals(List.of(new Recorder.Closed(1008, "Blocked for abuse")), a.await(Recorder.Closed.class, 1));
         }
     }
 
     @Test
     @DisplayName("§12.3: admins block, list and unblock over HTTP; others get 401 or 403; blocks survive a restart")
-    void adminEndpoints() {
+    void adminEndpoints() throws Exception {
         server = TestServer.start(dir);
         String admin = server.login("root", TestServer.PASSWORD);
         String user = server.login("alice", TestServer.PASSWORD);
-        try (RecordingClient bob = server.authenticated("bob")) {
+        Recorder b = new Recorder();
+        try (PortcullisClient bob = Clients.connected(server, "bob", b)) {
             assertEquals(401, admin(null, "/admin/blocks", null).statusCode());
             assertEquals(401, admin("garbage", "/admin/blocks", null).statusCode());
             assertEquals(403, admin(user, "/admin/block", "{\"user\":\"bob\"}").statusCode());
             HttpResponse<String> blocked = admin(admin, "/admin/block", "{\"user\":\"bob\",\"duration\":\"2h\",\"reason\":\"spam\"}");
             assertEquals(200, blocked.statusCode(), blocked.body());
             assertEquals("bob", TestServer.json(blocked.body()).get("user").asText());
-            bob.awaitClose(1008, "Blocked for abuse");
+            assertEquals(List.of(new Recorder.Closed(1008, "Blocked for abuse")), b.await(Recorder.Closed.class, 1));
         }
         JsonNode list = TestServer.json(admin(admin, "/admin/blocks", null).body());
         assertEquals("bob", list.get("blocks").get(0).get("user").asText());
@@ -153,14 +149,11 @@ class AbuseTest {
 
         server.close();
         server = TestServer.start(dir);
-        try (RecordingClient c = server.connect()) {
-            c.auth(server.login("bob", TestServer.PASSWORD));
-            c.awaitClose(1008, "User blocked");
-        }
+        assertEquals("User blocked", Clients.refusedAtGate(Clients.of(server, "bob", new Recorder())).reason());
         String admin2 = server.login("root", TestServer.PASSWORD);
         HttpResponse<String> unblocked = admin(admin2, "/admin/unblock", "{\"user\":\"bob\"}");
         assertEquals("{\"user\":\"bob\",\"unblocked\":true}\n", unblocked.body());
-        server.authenticated("bob").close();
+        Clients.connected(server, "bob").close();
         assertEquals("{\"blocks\":[]}\n", admin(admin2, "/admin/blocks", null).body());
     }
 
@@ -220,18 +213,16 @@ class AbuseTest {
 
     @Test
     @DisplayName("§12.4: repeated auth failures ban the address for --ip-ban-duration")
-    void authFailureBan() {
+    void authFailureBan() throws Exception {
         server = TestServer.start(dir, "--ip-auth-failures", "3:60", "--ip-ban-duration", "15m");
         for (int i = 0; i < 3; i++) {
-            try (RecordingClient c = server.connect()) {
-                c.auth("forged-" + i).awaitClose(1008, "Invalid token");
-            }
+            assertEquals("Invalid token", Clients.refusedAtGate(Clients.withToken(server, "forged-" + i, new Recorder())).reason());
         }
         try (RawClient c = RawClient.open(server.wsPort(), 0)) {
             assertTrue(c.upgrade(server.wsPort()).startsWith("HTTP/1.1 403"));
         }
         server.clock().advance(Duration.ofMinutes(15));
-        server.authenticated("alice").close();
+        Clients.connected(server, "alice").close();
         assertTrue(server.auditEvents().stream().anyMatch(e -> e.get("event").asText().equals("ip_banned")));
     }
 

@@ -3,8 +3,9 @@ package dev.portcullis.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.ServerProcess;
 import dev.portcullis.testing.TestServer;
 import java.net.URI;
@@ -14,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.DisplayName;
@@ -49,13 +51,19 @@ class EmbeddedDefaultsTest {
             assertEquals(43, Files.readString(dir.resolve("jwt-secret")).length());
 
             String token = login(http, httpPort, password);
-            try (RecordingClient c = RecordingClient.connect(http, URI.create("ws://127.0.0.1:" + wsPort + "/"))) {
-                c.auth(token);
-                JsonNode ok = c.awaitMessage("auth_ok");
-                assertEquals("admin", ok.get("user").asText());
-                assertEquals("admin", ok.get("roles").get(0).asText());
+            Recorder r = new Recorder();
+            try (PortcullisClient c = PortcullisClient.builder()
+                    .wsUri(URI.create("ws://127.0.0.1:" + wsPort + "/"))
+                    .tokenSupplier(() -> token)
+                    .backoff(Clients.FAST)
+                    .listener(r)
+                    .build()) {
+                c.connect();
+                assertEquals("admin", c.user());
+                assertEquals(List.of("admin"), c.roles());
                 p.process().destroy();
-                c.awaitClose(1001, "Server shutting down");
+                // The client then tries to reconnect to the stopped server until it is closed: not this test's concern.
+                assertEquals(new Recorder.Closed(1001, "Server shutting down"), r.await(Recorder.Closed.class, 1).get(0));
             }
             long stopping = System.nanoTime();
             assertEquals(0, p.process().waitFor(), "SIGTERM is a requested stop: exit 0 after closing with 1001");

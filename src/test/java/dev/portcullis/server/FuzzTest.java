@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,9 +10,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.RawClient;
-import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Seeded fuzzing of everything a peer can send, before and after auth, from many raw sockets at once.
  * Afterwards the server must still let an honest client in promptly, hold no leftover connections or
  * rooms, keep its heap near where it started, have lost no thread, and have logged no internal error.
- * A seed that ever fails joins {@link #REGRESSION_SEEDS} so it runs forever after.
+ * A seed that ever fails joins {@link #REGRESSION_SEEDS} so it runs forever after. The peers are
+ * RawClients, which send whatever the seed says; the honest client is the project's Java client.
  */
 class FuzzTest {
     /** Fixed so a run is reproducible; a failing peer names its seed. */
@@ -58,8 +61,8 @@ class FuzzTest {
              LogCapture logs = LogCapture.start()) {
             String token = server.login("alice", TestServer.PASSWORD);
             // Warm up, so class loading and first-use allocations do not count as growth.
-            try (RecordingClient c = server.authenticated("alice")) {
-                c.send("{\"type\":\"join\",\"room\":\"warm\"}").awaitMessage("joined");
+            try (PortcullisClient c = Clients.connected(server, "alice")) {
+                get(c.join("warm"));
             }
             long heapBefore = usedHeapAfterGc();
             long threadsBefore = serverThreads();
@@ -78,8 +81,8 @@ class FuzzTest {
 
             await().atMost(Duration.ofSeconds(20)).until(() -> server.rooms().roomCount() == 0);
             long start = System.nanoTime();
-            try (RecordingClient c = server.authenticated("bob")) {
-                c.send("{\"type\":\"join\",\"room\":\"after\"}").awaitMessage("joined");
+            try (PortcullisClient c = Clients.connected(server, "bob")) {
+                get(c.join("after"));
             }
             assertTrue(Duration.ofNanos(System.nanoTime() - start).toMillis() < 2000, "slow to authenticate after fuzzing");
             assertEquals(threadsBefore, serverThreads(), "a server thread died");

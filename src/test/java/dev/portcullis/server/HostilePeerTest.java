@@ -1,15 +1,19 @@
 package dev.portcullis.server;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -18,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Raw-socket attacks on what is reachable before auth_ok: protocol.md §6 and §10. Each ends by checking
- * that an honest client still gets in.
+ * that an honest client, the project's Java client, still gets in. The attackers are RawClient and
+ * RecordingClient, since they send bytes and JSON no well-behaved client would.
  */
 class HostilePeerTest {
     @TempDir
@@ -31,10 +36,9 @@ class HostilePeerTest {
     }
 
     @AfterEach
-    void stillServing() {
-        try (RecordingClient c = server.authenticated("alice")) {
-            c.send("{\"type\":\"join\",\"room\":\"after-attack\"}");
-            c.awaitMessage("joined");
+    void stillServing() throws InterruptedException {
+        try (PortcullisClient c = Clients.connected(server, "alice")) {
+            assertEquals(List.of("alice"), get(c.join("after-attack")));
         } finally {
             server.close();
         }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The Origin allow-list on the WebSocket handshake and as CORS on the HTTP API: protocol.md §1.1. */
+/**
+ * The Origin allow-list on the WebSocket handshake and as CORS on the HTTP API: protocol.md §1.1. RawClient,
+ * because the Origin header a browser would send and the HTTP answer to the upgrade are what is tested.
+ */
 class OriginTest {
     private static final String APP = "https://app.example";
 

@@ -1,9 +1,12 @@
 package dev.portcullis.server;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
 import java.io.InputStream;
 import java.net.URI;
@@ -13,6 +16,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -65,13 +69,17 @@ class TlsTest {
                     .build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, r.statusCode());
             assertTrue(r.headers().firstValue("Set-Cookie").orElse("").contains("; Secure"), "cookies are Secure over TLS");
-            String token = TestServer.json(r.body()).get("access_token").asText();
-            try (RecordingClient c = RecordingClient.connect(https, URI.create("wss://127.0.0.1:" + server.wsPort() + "/"))) {
-                c.auth(token);
-                assertEquals("alice", c.awaitMessage("auth_ok").get("user").asText());
-                c.send("{\"type\":\"join\",\"room\":\"secure\"}").awaitMessage("joined");
-                c.send("{\"type\":\"message\",\"room\":\"secure\",\"payload\":\"" + "x".repeat(20_000) + "\"}");
-                assertEquals(20_000, c.awaitMessage("message").get("payload").asText().length());
+            // The Java client logs in over https and passes the gate over wss with the same trusting HttpClient.
+            try (PortcullisClient c = Clients.of(server, "alice", new Recorder())
+                    .httpUri(URI.create("https://127.0.0.1:" + server.httpUri("/").getPort()))
+                    .wsUri(URI.create("wss://127.0.0.1:" + server.wsPort() + "/"))
+                    .httpClient(https)
+                    .build()) {
+                c.connect();
+                assertEquals("alice", c.user());
+                assertEquals(List.of("alice"), get(c.join("secure")));
+                String payload = "\"" + "x".repeat(20_000) + "\"";
+                assertEquals(payload, get(c.send("secure", payload, null)).payloadJson());
             }
         }
     }

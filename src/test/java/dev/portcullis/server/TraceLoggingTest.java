@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,7 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
-import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.client.ConnectionClosedException;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.ServerProcess;
 import dev.portcullis.testing.TestServer;
 import java.net.URI;
@@ -55,14 +58,16 @@ class TraceLoggingTest {
             http.send(HttpRequest.newBuilder(login)
                     .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"alice\",\"password\":\"" + PASSWORD + "x\"}"))
                     .build(), HttpResponse.BodyHandlers.ofString());
-            try (RecordingClient c = RecordingClient.connect(http, URI.create("ws://127.0.0.1:" + ready.group(1) + "/"))) {
-                c.auth(token).awaitMessage("auth_ok");
-                c.send("{\"type\":\"join\",\"room\":\"r\"}").awaitMessage("joined");
-                c.send("{\"type\":\"message\",\"room\":\"r\",\"payload\":\"hello\"}").awaitMessage("message");
+            URI ws = URI.create("ws://127.0.0.1:" + ready.group(1) + "/");
+            String good = token;
+            try (PortcullisClient c = PortcullisClient.builder().wsUri(ws).tokenSupplier(() -> good).build()) {
+                c.connect();
+                get(c.join("r"));
+                get(c.send("r", "\"hello\"", null));
             }
-            try (RecordingClient c = RecordingClient.connect(http, URI.create("ws://127.0.0.1:" + ready.group(1) + "/"))) {
-                c.auth(token.substring(0, token.length() - 2) + "xx").awaitClose(1008, "Invalid token");
-            }
+            String forged = token.substring(0, token.length() - 2) + "xx";
+            ConnectionClosedException refused = Clients.refusedAtGate(PortcullisClient.builder().wsUri(ws).tokenSupplier(() -> forged));
+            assertEquals("Invalid token", refused.reason());
             p.close();
             String logs = p.stderr() + Files.readString(dir.resolve("audit.log"));
             assertTrue(logs.contains("DEBUG") || logs.contains("TRACE"), "the server did not log verbosely");

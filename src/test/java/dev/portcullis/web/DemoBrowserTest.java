@@ -1,15 +1,18 @@
 package dev.portcullis.web;
 
+import static dev.portcullis.testing.Clients.get;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.client.ClientListener.PresenceEvent;
+import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.crypto.FernetKey;
-import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.TestServer;
-import dev.portcullis.testing.Wire;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpRequest;
@@ -33,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The browser demo (protocol.md §9c) in a real headless Chromium against a real server: a person's clicks
- * on one side, a {@link RecordingClient} on the other, and what the page shows in between. The page is
+ * on one side, the project's Java client on the other, and what the page shows in between. The page is
  * served by the server's own HTTP listener, so no --allowed-origins is needed (§1.1).
  */
 class DemoBrowserTest {
@@ -117,7 +120,7 @@ class DemoBrowserTest {
 
     @Test
     @DisplayName("§9c: log in, pass the gate, join a room and chat with a second client; the token is refreshed on expiring")
-    void chat() throws IOException {
+    void chat() throws IOException, InterruptedException {
         server = TestServer.start(dir);
         openAndLogIn("alice");
         // The server's clock is the test's: the token (1 h) is made to end 62 s from now, so that the
@@ -132,21 +135,20 @@ class DemoBrowserTest {
                 && transitions.contains("AWAITING_AUTH → AUTHENTICATED") && transitions.contains("AUTH_SUCCEEDED"), transitions);
         joinFromPage("lobby");
 
-        try (RecordingClient bob = server.authenticated("bob")) {
-            bob.send(Wire.join("lobby"));
-            assertEquals("[\"alice\",\"bob\"]", bob.awaitMessage("joined").get("members").toString());
+        Recorder b = new Recorder();
+        try (PortcullisClient bob = Clients.connected(server, "bob", b)) {
+            assertEquals(List.of("alice", "bob"), get(bob.join("lobby")));
             eventually().until(() -> page.text("#presence").contains("bob") && page.text("#chat-log").contains("bob arrived"));
 
-            bob.send(Wire.message("lobby", "\"hello from bob\"", "b-1"));
-            bob.awaitMessage("message");
+            get(bob.send("lobby", "\"hello from bob\"", "b-1"));
             eventually().until(() -> page.text("#chat-log").contains("hello from bob"));
 
             page.fill("#message-input", "hi bob, this is Chromium");
             page.click("#send-btn");
-            JsonNode fromPage = bob.awaitMessage("message");
-            assertEquals("alice", fromPage.get("from").asText());
-            assertEquals("hi bob, this is Chromium", fromPage.get("payload").asText());
-            assertEquals(2, fromPage.get("seq").asInt());
+            Recorder.Message fromPage = b.await(Recorder.Message.class, 2).get(1);
+            assertEquals("alice", fromPage.from());
+            assertEquals("hi bob, this is Chromium", TestServer.json(fromPage.payloadJson()).asText());
+            assertEquals(2, fromPage.seq());
             // Acknowledged by its own copy: the line shows the room's seq instead of "sending…".
             eventually().until(() -> page.evaluate("document.querySelectorAll('#chat-log .pending').length").asInt() == 0
                     && page.text("#chat-log").contains("#2 ·"));
@@ -162,7 +164,7 @@ class DemoBrowserTest {
 
     @Test
     @DisplayName("§9c: with a pasted Fernet key and a ticket, every frame is sealed by WebCrypto, and a plaintext member reads along")
-    void encrypted() {
+    void encrypted() throws InterruptedException {
         String key = FernetKey.generate(new SecureRandom());
         server = TestServer.start(dir, "--fernet-keys", key);
         openAndLogIn("alice");
@@ -175,18 +177,18 @@ class DemoBrowserTest {
         joinFromPage("vault");
         assertTrue(page.text("#wire-log").contains("Fernet gAAAAA"), "the join went out sealed");
 
-        try (RecordingClient bob = server.authenticated("bob")) {
-            bob.send(Wire.join("vault")).awaitMessage("joined");
-            bob.send(Wire.message("vault", "\"plain from bob\"", null));
-            bob.awaitMessage("message");
+        Recorder b = new Recorder();
+        try (PortcullisClient bob = Clients.connected(server, "bob", b)) {
+            get(bob.join("vault"));
+            get(bob.send("vault", "\"plain from bob\"", null));
             eventually().until(() -> page.text("#chat-log").contains("plain from bob"));
 
             page.fill("#message-input", "sealed by the browser");
             page.click("#send-btn");
-            assertEquals("sealed by the browser", bob.awaitMessage("message").get("payload").asText());
+            assertEquals("sealed by the browser", TestServer.json(b.await(Recorder.Message.class, 2).get(1).payloadJson()).asText());
 
             page.click("#leave-btn");
-            assertEquals("alice", bob.awaitMessage("presence").get("user").asText());
+            assertEquals(List.of(new Recorder.Presence("vault", "alice", PresenceEvent.LEAVE)), b.await(Recorder.Presence.class, 1));
             eventually().until(() -> page.text("#chat-log").contains("left vault") && page.text("#presence").isEmpty());
         }
     }

@@ -16,7 +16,10 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** How the server serves the browser demo (protocol.md §9c) and lets its own page in (§1.1), without a browser. */
+/**
+ * How the server serves the browser demo (protocol.md §9c) and lets its own page in (§1.1), without a
+ * browser. Upgrades use RawClient, because the page's Origin header and the HTTP answer are what is tested.
+ */
 class DemoPageTest {
     @TempDir
     Path dir;
