@@ -111,6 +111,8 @@ public final class RedisState implements SharedState {
             new ScheduledThreadPoolExecutor(1, Threads.named("redis-commands"));
     private final String eventsChannel = PREFIX + "events";
     private final String livenessKey;
+    /** Set once by the first instance to connect; gone or changed means Redis lost everything. */
+    private final String epochKey = PREFIX + "epoch";
     private final String roomsKey;
     private final List<String> replicaKeys = List.of(PREFIX + "version", PREFIX + "revoked:token",
             PREFIX + "revoked:user", PREFIX + "blocks");
@@ -173,13 +175,22 @@ public final class RedisState implements SharedState {
         }
         RedisState state = new RedisState(url, instanceId, messageRate, clock, clockLeeway, timings);
         state.commands.execute(state::connect);
-        long beat = timings.heartbeat().toMillis();
-        state.commands.scheduleWithFixedDelay(state::heartbeat, beat, beat, TimeUnit.MILLISECONDS);
-        long sweep = timings.sweepEvery().toMillis();
-        state.commands.scheduleWithFixedDelay(state::sweep, sweep, sweep, TimeUnit.MILLISECONDS);
-        long prune = timings.pruneEvery().toMillis();
-        state.commands.scheduleWithFixedDelay(state::prune, prune, prune, TimeUnit.MILLISECONDS);
+        state.every(timings.heartbeat(), state::heartbeat);
+        state.every(timings.sweepEvery(), state::sweep);
+        state.every(timings.pruneEvery(), state::prune);
         return state;
+    }
+
+    private void every(Duration period, Runnable task) {
+        long millis = period.toMillis();
+        commands.scheduleWithFixedDelay(() -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // An exception would cancel the schedule for good; the next round may well succeed.
+                log.warn("redis upkeep failed: {}", e.toString());
+            }
+        }, millis, millis, TimeUnit.MILLISECONDS);
     }
 
     /** The URL this instance connects to, without its password. */
@@ -599,7 +610,7 @@ public final class RedisState implements SharedState {
     }
 
     private String epoch() {
-        String key = PREFIX + "epoch";
+        String key = epochKey;
         String epoch = command.get(key);
         if (epoch == null) {
             command.set(key, UUID.randomUUID().toString(), SetParams.setParams().nx());
@@ -750,6 +761,10 @@ public final class RedisState implements SharedState {
         int gen = generation;
         try {
             beat();
+            if (!knownEpoch.equals(command.get(epochKey))) {
+                // Flushed under a live connection: catch up as after a restart.
+                throw new JedisException("redis lost its data");
+            }
             long silent = System.nanoTime() - lastPongNanos;
             if (silent > TimeUnit.MILLISECONDS.toNanos(3 * timings.heartbeat().toMillis() + timings.socketTimeoutMillis())) {
                 throw new JedisException("no answer on the subscriber connection");
@@ -757,8 +772,6 @@ public final class RedisState implements SharedState {
             subscriber.ping();
         } catch (JedisException e) {
             connectionLost(gen, e);
-        } catch (RuntimeException e) {
-            log.warn("redis heartbeat failed", e);
         }
     }
 

@@ -45,6 +45,7 @@ final class Replica {
     private volatile boolean trusted;
     // The rest is guarded by this.
     private long version;
+    private boolean loadedBefore;
     private final List<JsonNode> buffered = new ArrayList<>();
     private final List<Map.Entry<Long, CompletableFuture<Void>>> waiters = new ArrayList<>();
 
@@ -225,7 +226,10 @@ final class Replica {
         buffered.clear();
         trusted = true;
         release();
-        return notices.stream().distinct().toList();
+        // At the first load there is no session yet to check again.
+        boolean first = !loadedBefore;
+        loadedBefore = true;
+        return first ? List.of() : notices.stream().distinct().toList();
     }
 
     private static JsonNode parse(Object text) {

@@ -11,6 +11,7 @@ import dev.portcullis.auth.VerifiedToken;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.limit.RateSpec;
+import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.MutableClock;
 import dev.portcullis.testing.RedisServer;
 import java.time.Clock;
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.params.ClientKillParams;
 
 /** Two or three RedisState instances against one real redis-server, as instances of one cluster. */
 @Timeout(60)
@@ -92,7 +95,11 @@ class RedisStateTest {
     }
 
     private RedisState instance(String id, Recorder recorder, RateSpec rate, Clock clock) {
-        RedisState state = RedisState.start(RedisUrl.parse(redis.url()), id, rate, clock, Duration.ofSeconds(5), FAST);
+        return instance(redis.url(), id, recorder, rate, clock);
+    }
+
+    private RedisState instance(String url, String id, Recorder recorder, RateSpec rate, Clock clock) {
+        RedisState state = RedisState.start(RedisUrl.parse(url), id, rate, clock, Duration.ofSeconds(5), FAST);
         started.add(state);
         state.listen(recorder);
         await().atMost(Duration.ofSeconds(5)).until(state::available);
@@ -477,5 +484,77 @@ class RedisStateTest {
         get(first.block("yan", clock.instant().plusSeconds(60), "r"));
         await().atMost(Duration.ofSeconds(5)).until(() -> b.available() && rb.revoked.contains("zed")
                 && rb.blocked.contains("yan") && b.isRevoked(token("zed", "z", clock.instant())));
+    }
+
+    @Test
+    void anInstanceCutOffWhileRedisKeepsItsDataCatchesUpAndItsPasswordNeverReachesTheLogs() throws Exception {
+        try (Jedis admin = new Jedis("127.0.0.1", redis.port()); LogCapture logs = LogCapture.start()) {
+            // One ACL user per instance, so the test can cut off one instance and leave the other listening.
+            admin.aclSetUser("pa", "on", ">s3cret-pw", "~*", "&*", "+@all");
+            admin.aclSetUser("pb", "on", ">other-pw", "~*", "&*", "+@all");
+            Recorder ra = new Recorder();
+            Recorder rb = new Recorder();
+            RedisState a = instance("redis://pa:s3cret-pw@127.0.0.1:" + redis.port() + "/0", "a", ra, RateSpec.OFF, clock);
+            RedisState b = instance("redis://pb:other-pw@127.0.0.1:" + redis.port() + "/0", "b", rb, RateSpec.OFF, clock);
+            Member alice = new Member("alice", "a/1");
+            Member amy = new Member("amy", "a/2");
+            Member bob = new Member("bob", "b/1");
+            get(a.join("r", alice));
+            get(a.join("r", amy));
+            get(b.join("r", bob));
+            for (int i = 0; i < 3; i++) {
+                get(b.publish("r", bob, "\"" + i + "\"", null, i));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> ra.messages("r").size() == 3);
+
+            admin.aclSetUser("pa", "off");
+            admin.clientKill(ClientKillParams.clientKillParams().user("pa"));
+            await().atMost(Duration.ofSeconds(3)).until(() -> !a.available());
+            assertTrue(b.available());
+            get(b.publish("r", bob, "\"missed\"", null, 3));
+            assertInstanceOf(BrokerUnavailableException.class, failure(a.leave("r", amy)));
+            assertTrue(a.toString().contains("redis://pa:***@"), a.toString());
+
+            admin.aclSetUser("pa", "on");
+            await().atMost(Duration.ofSeconds(5)).until(a::available);
+            // a tells the others amy left while it was cut off.
+            await().atMost(Duration.ofSeconds(5)).until(() -> rb.of(RoomEvent.Left.class, "r")
+                    .equals(List.of(new RoomEvent.Left("r", amy, true))));
+            assertEquals(5L, get(a.publish("r", alice, "\"back\"", null, 4)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> rb.messages("r").size() == 5 && ra.messages("r").size() == 4);
+            assertEquals(List.of(1L, 2L, 3L, 4L, 5L), rb.messages("r").stream().map(RoomEvent.Message::seq).toList());
+            // The message published while a was cut off is a gap there, never a duplicate.
+            assertEquals(List.of(1L, 2L, 3L, 5L), ra.messages("r").stream().map(RoomEvent.Message::seq).toList());
+
+            String logged = logs.text();
+            assertFalse(logged.contains("s3cret-pw"), "the password reached the logs");
+            assertFalse(logged.contains("lost its data"), "redis kept its data: nothing to seed");
+        }
+    }
+
+    @Test
+    void aFlushUnderLiveConnectionsIsCaughtUpLikeARestart() throws Exception {
+        Recorder ra = new Recorder();
+        RedisState a = instance("a", ra);
+        RedisState b = instance("b", new Recorder());
+        Member alice = new Member("alice", "a/1");
+        get(a.join("r", alice));
+        get(b.join("r", new Member("bob", "b/1")));
+        get(a.publish("r", alice, "1", null, 1));
+        get(a.publish("r", alice, "2", null, 2));
+        VerifiedToken revoked = token("alice", "flushed", clock.instant());
+        get(b.revoke(revoked));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ra.messages("r").size() == 2);
+        try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+            admin.flushAll();
+            await().atMost(Duration.ofSeconds(5)).until(() -> admin.exists("portcullis:epoch")
+                    && admin.hexists("portcullis:revoked:token", "flushed")
+                    && admin.hlen("portcullis:room:r:presence") == 2 && "2".equals(admin.get("portcullis:room:r:seq"))
+                    && a.available() && b.available());
+        }
+        assertEquals(3L, get(b.publish("r", new Member("bob", "b/1"), "3", null, 3)));
+        await().atMost(Duration.ofSeconds(5)).until(() -> ra.messages("r").size() == 3);
+        assertEquals(List.of(1L, 2L, 3L), ra.messages("r").stream().map(RoomEvent.Message::seq).toList());
+        assertTrue(a.isRevoked(revoked));
     }
 }
