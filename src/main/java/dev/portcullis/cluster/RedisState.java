@@ -43,32 +43,36 @@ import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
 
 /**
- * The shared state of a cluster, in Redis: every instance started with the same Redis URL acts as one server.
- *
- * <p>Threads. Every command runs on one thread ({@code redis-commands}) over one connection, in the order the
- * calls were made, so a leave submitted after a join runs after it; futures complete on that thread. Pub/sub
- * is read on a second connection by {@code redis-subscriber}, which delivers room events, in each room's
- * channel order, and revocation and block announcements to the listener. While Redis is out of reach every
- * call fails at once with {@link BrokerUnavailableException} and the command thread reconnects with backoff.
- *
- * <p>Rooms. Presence, the seq counter and the event of each join, leave and message change in one Lua script
- * that also PUBLISHes the event, so the channel's order is the room's order on every instance. This instance
- * subscribes to a room's channel before its first join there runs, and unsubscribes after its last leave.
- *
- * <p>Revocations and blocks live in Redis hashes; each change is announced on an events channel with a version,
- * and every instance keeps a {@link Replica} that answers {@link #isRevoked} and {@link #findBlock} from memory
- * and refuses to answer while it may have missed an announcement (fail closed).
- *
- * <p>Liveness. Each instance refreshes a key with a short TTL; any instance removes, with their Left events,
- * the members of an instance whose key has expired (it crashed). After a reconnect this instance makes its
- * presence in Redis what it knows (members that left meanwhile go, members Redis forgot come back), and if
- * Redis lost its data (its epoch key changed) seeds it again with this instance's revocations and blocks and
- * raises each room's seq to at least the last one delivered here, so seq never goes backwards.
- *
- * <p>Meant for a standalone Redis (or a primary with replicas), not Redis Cluster: scripts touch keys they
- * compute themselves.
+ * The shared state of a cluster in Redis: every instance started with the same Redis URL acts as one server.
+ * Commands run in call order on a thread of its own; room events and announcements arrive on another.
  */
 public final class RedisState implements SharedState {
+    /*
+     * How it holds together.
+     *
+     * One command thread, one connection: calls run in the order they were made (a leave submitted after a
+     * join runs after it, a session's messages keep their order), and nothing blocks a caller. While Redis is
+     * out of reach every call fails at once; the same thread reconnects with backoff.
+     *
+     * Rooms: presence, the seq counter and the event of a join, leave or message change in one Lua script that
+     * also PUBLISHes the event, and Redis runs one script at a time, so a room's channel order is its one order
+     * on every instance. This instance subscribes to the room's channel, and waits for Redis to confirm, before
+     * its first join there runs, so it hears everything after that join; it unsubscribes after its last leave.
+     * Subscription changes are made on the command thread too, which orders them with the joins and leaves.
+     *
+     * Revocations and blocks live in hashes; every change carries a version and is announced on the events
+     * channel by the same script. The Replica answers the security checks from memory and refuses to while it
+     * may have missed an announcement: from a lost connection until a snapshot is loaded (fail closed).
+     *
+     * Liveness: each instance refreshes a key with a short TTL; any instance's sweep removes, with Left events,
+     * the members of instances whose key expired (crashed). After a reconnect this instance makes its presence
+     * in Redis what it knows (members that left meanwhile go, with Left events; members Redis forgot come back
+     * silently). If Redis lost its data (the epoch key changed), the instance first seeds it again with its
+     * replica, so no revocation is forgotten, and raises each room's seq to the last one delivered here, so seq
+     * never goes backwards; only then is it available again.
+     *
+     * Meant for a standalone Redis, not Redis Cluster: scripts touch keys they compute themselves.
+     */
     private static final Logger log = LoggerFactory.getLogger(RedisState.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "portcullis:";

@@ -557,4 +557,33 @@ class RedisStateTest {
         assertEquals(List.of(1L, 2L, 3L), ra.messages("r").stream().map(RoomEvent.Message::seq).toList());
         assertTrue(a.isRevoked(revoked));
     }
+
+    @Test
+    void callsRunInTheOrderTheyWereMadeEvenAcrossResubscriptions() throws Exception {
+        Recorder ra = new Recorder();
+        RedisState a = instance("a", ra);
+        RedisState b = instance("b", new Recorder());
+        Member bob = new Member("bob", "b/1");
+        get(b.join("r", bob));
+        Member alice = new Member("alice", "a/1");
+        int rounds = 25;
+        List<CompletableFuture<?>> calls = new ArrayList<>();
+        // Nothing awaited in between: each round subscribes a's connection to the room and unsubscribes it again.
+        for (int i = 0; i < rounds; i++) {
+            calls.add(a.join("r", alice));
+            calls.add(a.publish("r", alice, "\"" + i + "\"", null, i));
+            calls.add(a.leave("r", alice));
+        }
+        for (CompletableFuture<?> f : calls) {
+            get(f);
+        }
+        await().atMost(Duration.ofSeconds(5)).until(() -> ra.of(RoomEvent.Left.class, "r").size() == rounds);
+        List<String> seen = ra.events.stream().map(e -> e.getClass().getSimpleName()).toList();
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            expected.addAll(List.of("Joined", "Message", "Left"));
+        }
+        assertEquals(expected, seen);
+        assertEquals(List.of(), a.localMemberCounts().keySet().stream().toList());
+    }
 }

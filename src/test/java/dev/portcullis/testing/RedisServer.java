@@ -29,6 +29,8 @@ public final class RedisServer implements AutoCloseable {
     private final Path binary;
     private final int port;
     private Process process;
+    /** Kills the server should the test JVM end without closing it: an orphan would hold its port. */
+    private Thread reaper;
 
     private RedisServer(Path binary, int port) {
         this.binary = binary;
@@ -82,6 +84,9 @@ public final class RedisServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Process started = process;
+        reaper = new Thread(started::destroyForcibly, "redis-server-reaper");
+        Runtime.getRuntime().addShutdownHook(reaper);
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(this::answersPing);
     }
 
@@ -122,6 +127,14 @@ public final class RedisServer implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+        if (reaper != null) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down, and the hook runs anyway
+            }
+            reaper = null;
         }
     }
 
