@@ -32,13 +32,14 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisPubSub;
+import redis.clients.jedis.SslOptions;
+import redis.clients.jedis.SslVerifyMode;
 import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.params.SetParams;
 
@@ -301,9 +302,11 @@ public final class RedisState implements SharedState {
 
     // ---- revocations and blocks
 
+    // The lookups ask the replica only: it stops answering the moment a connection is lost, and answers again
+    // as soon as it is loaded, before the rest of the catching up.
+
     @Override
     public boolean isRevoked(VerifiedToken token) {
-        requireAvailable();
         return replica.isRevoked(token);
     }
 
@@ -324,13 +327,11 @@ public final class RedisState implements SharedState {
 
     @Override
     public Optional<Blocklist.Block> findBlock(String user) {
-        requireAvailable();
         return replica.findBlock(user);
     }
 
     @Override
     public List<Blocklist.Block> blocks() {
-        requireAvailable();
         return replica.blocks();
     }
 
@@ -491,12 +492,6 @@ public final class RedisState implements SharedState {
 
     // ---- running commands
 
-    private void requireAvailable() {
-        if (!available) {
-            throw unavailable();
-        }
-    }
-
     private static BrokerUnavailableException unavailable() {
         return new BrokerUnavailableException("redis unavailable");
     }
@@ -558,10 +553,9 @@ public final class RedisState implements SharedState {
             config.password(url.password());
         }
         if (url.tls()) {
-            SSLParameters params = new SSLParameters();
-            // Without it TLS would accept any certificate's name: check the host against the certificate.
-            params.setEndpointIdentificationAlgorithm("HTTPS");
-            config.ssl(true).sslParameters(params);
+            // FULL: the certificate must chain to a trusted CA (the JDK's, or javax.net.ssl.trustStore) and name
+            // the host; anything less lets a man in the middle read the password and the tickets.
+            config.sslOptions(SslOptions.builder().sslVerifyMode(SslVerifyMode.FULL).build());
         }
         return new Jedis(new HostAndPort(url.host(), url.port()), config.build());
     }
@@ -586,7 +580,7 @@ public final class RedisState implements SharedState {
                         replica.seed()));
             }
             knownEpoch = epoch;
-            loadReplica();
+            List<Replica.Notice> missed = loadReplica();
             Set<String> rooms = new LinkedHashSet<>(localMembers.keySet());
             rooms.addAll(command.smembers(roomsKey));
             for (String room : rooms) {
@@ -603,6 +597,8 @@ public final class RedisState implements SharedState {
             log.info("redis {} at {} (instance {})", reportedDown ? "is back" : "connected", url.redacted(), instanceId);
             reportedDown = false;
             firstAvailable.complete(null);
+            // Only now: the listener checks sessions again, and those checks must find the engine available.
+            missed.forEach(this::notify);
         } catch (Exception e) {
             if (!reportedDown) {
                 log.warn("redis at {} unavailable: {}; retrying", url.redacted(), describe(e));
@@ -623,14 +619,12 @@ public final class RedisState implements SharedState {
         return epoch;
     }
 
-    private void loadReplica() {
+    /** Loads the replica; returns what changed while this instance was not listening. */
+    private List<Replica.Notice> loadReplica() {
         List<?> snapshot = (List<?>) REPLICA.run(command, replicaKeys,
                 List.of(eventsChannel, "snapshot", Long.toString(clock.millis())));
-        List<Replica.Notice> notices = replica.load(Long.parseLong(String.valueOf(snapshot.get(0))),
+        return replica.load(Long.parseLong(String.valueOf(snapshot.get(0))),
                 (List<?>) snapshot.get(1), (List<?>) snapshot.get(2), (List<?>) snapshot.get(3));
-        for (Replica.Notice n : notices) {
-            notify(n);
-        }
     }
 
     private void reconcile(String room) {
