@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -28,17 +29,33 @@ import org.junit.jupiter.api.Assumptions;
 public final class RedisServer implements AutoCloseable {
     private final Path binary;
     private final int port;
+    /** Certificate and key (PEM) when it speaks TLS only, else null. */
+    private final Path[] tls;
     private Process process;
     /** Kills the server should the test JVM end without closing it: an orphan would hold its port. */
     private Thread reaper;
 
-    private RedisServer(Path binary, int port) {
+    private RedisServer(Path binary, int port, Path... tls) {
         this.binary = binary;
         this.port = port;
+        this.tls = tls.length == 0 ? null : tls;
     }
 
     /** Starts one, or skips (or fails, when required) the calling test if redis-server is not installed. */
     public static RedisServer start() {
+        RedisServer server = new RedisServer(requireBinary(), freePort());
+        server.launch();
+        return server;
+    }
+
+    /** One that speaks only TLS on its port, with the given certificate and key (PEM files). */
+    public static RedisServer startTls(Path certificate, Path key) {
+        RedisServer server = new RedisServer(requireBinary(), freePort(), certificate, key);
+        server.launch();
+        return server;
+    }
+
+    private static Path requireBinary() {
         Optional<Path> binary = find();
         if (binary.isEmpty()) {
             String message = "redis-server not found on PATH or in /usr/bin, /usr/local/bin"
@@ -48,9 +65,7 @@ public final class RedisServer implements AutoCloseable {
             }
             Assumptions.assumeTrue(false, message);
         }
-        RedisServer server = new RedisServer(binary.get(), freePort());
-        server.launch();
-        return server;
+        return binary.get();
     }
 
     private static Optional<Path> find() {
@@ -76,8 +91,15 @@ public final class RedisServer implements AutoCloseable {
 
     private void launch() {
         try {
-            process = new ProcessBuilder(List.of(binary.toString(), "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no"))
+            List<String> command = new ArrayList<>(List.of(binary.toString(), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no", "--protected-mode", "no"));
+            if (tls == null) {
+                command.addAll(List.of("--port", Integer.toString(port)));
+            } else {
+                command.addAll(List.of("--port", "0", "--tls-port", Integer.toString(port), "--tls-cert-file",
+                        tls[0].toString(), "--tls-key-file", tls[1].toString(), "--tls-auth-clients", "no"));
+            }
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();
@@ -96,6 +118,9 @@ public final class RedisServer implements AutoCloseable {
         }
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
+            if (tls != null) {
+                return true; // listening is all a plain socket can tell of a TLS port
+            }
             s.setSoTimeout(500);
             OutputStream out = s.getOutputStream();
             out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
