@@ -405,31 +405,42 @@ public final class RedisState implements SharedState {
 
     @Override
     public CompletableFuture<Void> leave(String room, Member member) {
-        if (!available) {
-            // Still forgotten here, in order with the calls before it; if Redis is still out of reach then, the
-            // reconnect removes from Redis the members this instance no longer has.
-            submit(() -> {
+        boolean wasAvailable = available;
+        CompletableFuture<Void> result = new CompletableFuture<>();
+        // Queued even while Redis is out of reach: this instance must forget the member in order with the calls
+        // before it, or the reconnect would put it back. Redis hears of it then (reconnect removes the members
+        // this instance no longer has).
+        try {
+            commands.execute(() -> {
                 try {
-                    leaveNow(room, member);
+                    if (leaveNow(room, member)) {
+                        result.complete(null);
+                    } else {
+                        result.completeExceptionally(unavailable());
+                    }
+                } catch (JedisException e) {
+                    connectionLost(generation, e);
+                    result.completeExceptionally(new BrokerUnavailableException("redis unavailable", e));
                 } catch (RuntimeException e) {
-                    log.debug("leave while redis is out of reach: {}", e.toString());
+                    result.completeExceptionally(e);
                 }
             });
-            return CompletableFuture.failedFuture(unavailable());
+        } catch (RejectedExecutionException e) {
+            result.completeExceptionally(new BrokerUnavailableException("closed"));
         }
-        return call(() -> {
-            leaveNow(room, member);
-            return null;
-        });
+        return wasAvailable ? result : CompletableFuture.failedFuture(unavailable());
     }
 
-    private void leaveNow(String room, Member member) {
+    /** Leaves in Redis if it is reachable, and here in any case; returns whether Redis heard of it. */
+    private boolean leaveNow(String room, Member member) {
         try {
-            if (available) {
-                Map<String, String> own = localMembers.getOrDefault(room, Map.of());
-                boolean lastHere = own.isEmpty() || own.size() == 1 && own.containsKey(member.key());
-                LEAVE.run(command, List.of(), List.of(PREFIX, room, member.key(), roomsKey, lastHere ? "1" : "0"));
+            if (!available) {
+                return false;
             }
+            Map<String, String> own = localMembers.getOrDefault(room, Map.of());
+            boolean lastHere = own.isEmpty() || own.size() == 1 && own.containsKey(member.key());
+            LEAVE.run(command, List.of(), List.of(PREFIX, room, member.key(), roomsKey, lastHere ? "1" : "0"));
+            return true;
         } finally {
             forget(room, member);
         }
