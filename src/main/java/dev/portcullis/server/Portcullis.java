@@ -11,6 +11,7 @@ import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.LocalState;
+import dev.portcullis.cluster.RedisState;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.config.AbuseConfig;
 import dev.portcullis.config.Config;
@@ -62,6 +63,8 @@ public final class Portcullis implements AutoCloseable {
     private static final int START_TIMEOUT_SECONDS = 10;
     /** How long a join or a message waits for its own event from the shared state before it is refused. */
     private static final Duration EVENT_TIMEOUT = Duration.ofSeconds(5);
+    /** How long start-up waits for Redis before it goes on without it (degraded, and saying so). */
+    private static final Duration REDIS_START_WAIT = Duration.ofSeconds(10);
 
     private final Config config;
     /** Everything to release on close, in reverse order of start. */
@@ -115,9 +118,9 @@ public final class Portcullis implements AutoCloseable {
         metrics = new Metrics();
         AbuseConfig limits = config.abuse();
         // What instances must agree on; this process alone unless --redis-url names a cluster's Redis.
-        SharedState shared = own(openSharedState(clock, limits));
-        scheduler.scheduleAtFixedRate(shared::purgeExpired, 1, 1, TimeUnit.MINUTES);
         String instance = Long.toHexString(random.nextLong() & 0xffffffffffL);
+        SharedState shared = own(openSharedState(clock, limits, instance));
+        scheduler.scheduleAtFixedRate(shared::purgeExpired, 1, 1, TimeUnit.MINUTES);
         RoomPolicy.Default roomDefault = config.roomDefaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
         rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection(), shared, instance, EVENT_TIMEOUT);
@@ -176,8 +179,26 @@ public final class Portcullis implements AutoCloseable {
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }
 
-    /** The in-process engine: memory, plus the revocation and block files in the data dir. */
-    private SharedState openSharedState(Clock clock, AbuseConfig limits) throws IOException {
+    /**
+     * Redis when --redis-url names one, waiting a little for it so a healthy cluster starts healthy; else the
+     * in-process engine: memory, plus the revocation and block files in the data dir.
+     */
+    private SharedState openSharedState(Clock clock, AbuseConfig limits, String instance) throws IOException {
+        if (config.redisUrl() != null) {
+            RedisState redis = RedisState.start(config.redisUrl(), instance, limits.rateLimit(), clock, config.clockLeeway());
+            try {
+                redis.firstAvailable().get(REDIS_START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+                log.info("cluster: shared state in Redis at {}, instance {}", redis.redactedUrl(), instance);
+            } catch (TimeoutException | ExecutionException e) {
+                log.warn("cluster: Redis at {} is not reachable yet; new auths are refused and /healthz answers 503"
+                        + " until it is", redis.redactedUrl());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                redis.close();
+                throw new IOException("interrupted while connecting to Redis", e);
+            }
+            return redis;
+        }
         RevocationStore revocations = RevocationStore.open(config.dataDir().resolve("revocations.log"), clock,
                 config.clockLeeway());
         Blocklist blocklist = Blocklist.open(config.dataDir().resolve("blocks.json"), clock);

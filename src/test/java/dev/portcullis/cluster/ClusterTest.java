@@ -1,0 +1,294 @@
+package dev.portcullis.cluster;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.RedisServer;
+import dev.portcullis.testing.TestServer;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Several Portcullis instances on one real redis-server act as one server (protocol.md §15). Each instance
+ * has a data dir of its own, so nothing reaches another instance except through Redis.
+ */
+@DisplayName("§15 Clusters on Redis")
+class ClusterTest {
+    /** protocol.md §15: a revocation or block reaches every instance within a second. */
+    private static final Duration WITHIN_ONE_SECOND = Duration.ofSeconds(1);
+
+    @TempDir
+    Path dir;
+    private RedisServer redis;
+    private final List<TestServer> servers = new ArrayList<>();
+    private final List<RecordingClient> clients = new ArrayList<>();
+
+    @BeforeEach
+    void startRedis() {
+        redis = RedisServer.start();
+    }
+
+    @AfterEach
+    void stopAll() {
+        clients.forEach(RecordingClient::close);
+        servers.forEach(TestServer::close);
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private TestServer instance(String name, String... extraArgs) {
+        List<String> args = new ArrayList<>(List.of("--redis-url", redis.url()));
+        args.addAll(List.of(extraArgs));
+        TestServer s = TestServer.start(dir.resolve(name), args.toArray(String[]::new));
+        servers.add(s);
+        return s;
+    }
+
+    private RecordingClient member(TestServer server, String user, String room) {
+        RecordingClient c = server.authenticated(user);
+        clients.add(c);
+        c.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
+        c.awaitMessage("joined");
+        return c;
+    }
+
+    @Test
+    @DisplayName("§11.2, §15: messages sent on three instances reach every member in one seq order, without gaps")
+    void oneOrderAcrossInstances() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        TestServer c = instance("c");
+        RecordingClient alice = member(a, "alice", "lobby");
+        RecordingClient bob = member(b, "bob", "lobby");
+        RecordingClient carol = member(c, "carol", "lobby");
+        // Each of them sees the others arrive: presence travels in the room's order too.
+        alice.awaitMessage("presence");
+        alice.awaitMessage("presence");
+        bob.awaitMessage("presence");
+        int each = 40;
+        for (int i = 0; i < each; i++) {
+            alice.send("{\"type\":\"message\",\"room\":\"lobby\",\"id\":\"a" + i + "\",\"payload\":" + i + "}");
+            bob.send("{\"type\":\"message\",\"room\":\"lobby\",\"id\":\"b" + i + "\",\"payload\":" + i + "}");
+            carol.send("{\"type\":\"message\",\"room\":\"lobby\",\"id\":\"c" + i + "\",\"payload\":" + i + "}");
+        }
+        List<String> seenByAlice = messages(alice, 3 * each);
+        assertEquals(seenByAlice, messages(bob, 3 * each));
+        assertEquals(seenByAlice, messages(carol, 3 * each));
+        assertEquals(3 * each, new HashSet<>(seenByAlice).size(), "every message once");
+    }
+
+    /** The next {@code n} room messages as "seq:id", checking that seq counts up by one from 1. */
+    private static List<String> messages(RecordingClient client, int n) {
+        List<String> seen = new ArrayList<>();
+        while (seen.size() < n) {
+            JsonNode m = client.awaitMessage();
+            if (!m.path("type").asText().equals("message")) {
+                continue;
+            }
+            assertEquals(seen.size() + 1, m.get("seq").asLong(), "seq without gaps: " + m);
+            seen.add(m.get("seq").asLong() + ":" + m.get("id").asText());
+        }
+        return seen;
+    }
+
+    @Test
+    @DisplayName("§4.5, §4.8, §15: joined.members and presence count users connected to any instance")
+    void presenceAcrossInstances() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        RecordingClient alice = member(a, "alice", "r");
+        RecordingClient bob = b.authenticated("bob");
+        clients.add(bob);
+        bob.send("{\"type\":\"join\",\"room\":\"r\"}");
+        JsonNode joined = bob.awaitMessage("joined");
+        assertEquals("[\"alice\",\"bob\"]", joined.get("members").toString());
+        JsonNode arrived = alice.awaitMessage("presence");
+        assertEquals("join", arrived.get("event").asText());
+        assertEquals("bob", arrived.get("user").asText());
+        // A second connection of bob, on the other instance: bob is present already, so no presence.
+        RecordingClient bob2 = member(a, "bob", "r");
+        bob.close();
+        bob2.close();
+        JsonNode left = alice.awaitMessage("presence");
+        assertEquals("leave", left.get("event").asText());
+        assertEquals("bob", left.get("user").asText());
+        alice.send("{\"type\":\"join\",\"room\":\"r\"}");
+        assertEquals("[\"alice\"]", alice.awaitMessage("joined").get("members").toString());
+    }
+
+    @Test
+    @DisplayName("§13.1, §15: a ticket from one instance opens one connection on another, and never a second")
+    void ticketsAreSingleUseAcrossInstances() {
+        TestServer a = instance("a", "--auth-modes", "message,ticket");
+        TestServer b = instance("b", "--auth-modes", "message,ticket");
+        String token = a.login("alice", TestServer.PASSWORD);
+        HttpResponse<String> issued = a.send(HttpRequest.newBuilder(a.httpUri("/auth/ticket"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.noBody()).build());
+        assertEquals(200, issued.statusCode());
+        String ticket = TestServer.json(issued.body()).get("ticket").asText();
+        String auth = "{\"type\":\"auth\",\"ticket\":\"" + ticket + "\"}";
+        RecordingClient first = b.connect();
+        clients.add(first);
+        first.send(auth);
+        assertEquals("alice", first.awaitMessage("auth_ok").get("user").asText());
+        for (TestServer s : List.of(a, b)) {
+            RecordingClient again = s.connect();
+            clients.add(again);
+            again.send(auth);
+            again.awaitClose(1008, "Invalid or expired ticket");
+        }
+    }
+
+    @Test
+    @DisplayName("§13.4, §15: a logout on one instance closes the token's connections on another within a second")
+    void revocationReachesEveryInstance() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        String token = a.login("alice", TestServer.PASSWORD);
+        RecordingClient onB = b.authenticatedWith(token);
+        clients.add(onB);
+        HttpResponse<String> out = a.send(HttpRequest.newBuilder(a.httpUri("/auth/logout"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(200, out.statusCode());
+        long loggedOut = System.nanoTime();
+        onB.awaitClose(1008, "Token revoked");
+        assertWithinOneSecond(loggedOut);
+        RecordingClient retry = b.connect();
+        clients.add(retry);
+        retry.auth(token);
+        retry.awaitClose(1008, "Token revoked");
+    }
+
+    @Test
+    @DisplayName("§12.3, §15: a block on one instance closes the user's connections on another within a second")
+    void blockReachesEveryInstance() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        RecordingClient bobOnB = b.authenticated("bob");
+        clients.add(bobOnB);
+        String admin = a.login("root", TestServer.PASSWORD);
+        HttpResponse<String> blocked = a.send(HttpRequest.newBuilder(a.httpUri("/admin/block"))
+                .header("Authorization", "Bearer " + admin)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"user\":\"bob\",\"duration\":\"10m\"}")).build());
+        assertEquals(200, blocked.statusCode(), blocked.body());
+        long at = System.nanoTime();
+        bobOnB.awaitClose(1008, "Blocked for abuse");
+        assertWithinOneSecond(at);
+        RecordingClient retry = b.connect();
+        clients.add(retry);
+        retry.auth(b.login("bob", TestServer.PASSWORD));
+        retry.awaitClose(1008, "User blocked");
+        HttpResponse<String> list = b.send(HttpRequest.newBuilder(b.httpUri("/admin/blocks"))
+                .header("Authorization", "Bearer " + b.login("root", TestServer.PASSWORD)).GET().build());
+        assertTrue(list.body().contains("\"bob\""), list.body());
+    }
+
+    private static void assertWithinOneSecond(long sinceNanos) {
+        Duration took = Duration.ofNanos(System.nanoTime() - sinceNanos);
+        assertTrue(took.compareTo(WITHIN_ONE_SECOND) <= 0, "took " + took.toMillis() + " ms");
+    }
+
+    @Test
+    @DisplayName("§12.1, §15: one user's allowance is shared by its connections on every instance")
+    void rateLimitIsShared() {
+        // A window, and clocks that stand still: the allowance cannot refill during the test.
+        TestServer a = instance("a", "--rate-limit", "window:4:60");
+        TestServer b = instance("b", "--rate-limit", "window:4:60");
+        RecordingClient onA = member(a, "alice", "r"); // 1
+        RecordingClient onB = member(b, "alice", "r"); // 2
+        onA.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m1\",\"payload\":1}"); // 3
+        onA.awaitMessage("message");
+        onB.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m2\",\"payload\":2}"); // 4
+        onB.awaitMessage("message");
+        onB.awaitMessage("message");
+        onA.awaitMessage("message");
+        onA.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m3\",\"payload\":3}"); // 5: over the limit
+        JsonNode refused = onA.awaitError("rate_limited");
+        assertEquals("m3", refused.get("id").asText());
+        assertTrue(refused.get("retry_after_ms").asLong() > 0);
+    }
+
+    @Test
+    @DisplayName("§15: without Redis an instance says so (503), refuses new auths with 1011 and messages with"
+            + " broker_unavailable; after Redis returns it serves again and nothing is delivered twice")
+    void redisOutageAndRecovery() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        RecordingClient alice = member(a, "alice", "r");
+        RecordingClient bob = member(b, "bob", "r");
+        alice.awaitMessage("presence");
+        String token = a.login("carol", TestServer.PASSWORD);
+        alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"before\",\"payload\":0}");
+        assertEquals("before", bob.awaitMessage("message").get("id").asText());
+        assertEquals("before", alice.awaitMessage("message").get("id").asText());
+
+        redis.kill();
+        for (TestServer s : List.of(a, b)) {
+            await().atMost(Duration.ofSeconds(5)).until(() -> health(s).statusCode() == 503);
+            assertEquals("down", TestServer.json(health(s).body()).get("redis").asText());
+        }
+        alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"during\",\"payload\":1}");
+        JsonNode refused = alice.awaitError("broker_unavailable");
+        assertEquals("during", refused.get("id").asText());
+        RecordingClient late = b.connect();
+        clients.add(late);
+        late.auth(token);
+        late.awaitClose(1011, "Try again later");
+
+        redis.restart();
+        for (TestServer s : List.of(a, b)) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> health(s).statusCode() == 200);
+            assertEquals("up", TestServer.json(health(s).body()).get("redis").asText());
+        }
+        // The members are still connected and still in the room; the room's order goes on from where it was.
+        alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"after\",\"payload\":2}");
+        JsonNode after = bob.awaitMessage("message");
+        assertEquals("after", after.get("id").asText());
+        assertEquals(2, after.get("seq").asLong());
+        assertEquals("after", alice.awaitMessage("message").get("id").asText());
+        RecordingClient again = b.authenticatedWith(token);
+        clients.add(again);
+        alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"last\",\"payload\":3}");
+        assertEquals("last", bob.awaitMessage("message").get("id").asText());
+        assertEquals("last", alice.awaitMessage("message").get("id").asText());
+        // Nothing more: no message came twice.
+        alice.send("{\"type\":\"leave\",\"room\":\"r\"}");
+        alice.awaitMessage("left");
+        JsonNode gone = bob.awaitMessage("presence");
+        assertEquals("leave", gone.get("event").asText());
+    }
+
+    private static HttpResponse<String> health(TestServer s) {
+        return s.send(HttpRequest.newBuilder(s.httpUri("/healthz")).GET().build());
+    }
+
+    @Test
+    @DisplayName("§15: instances in one cluster see the same set of blocks and revocations after they start")
+    void laterInstanceSeesEarlierState() {
+        TestServer a = instance("a");
+        String token = a.login("alice", TestServer.PASSWORD);
+        assertEquals(200, a.send(HttpRequest.newBuilder(a.httpUri("/auth/logout"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build())
+                .statusCode());
+        TestServer b = instance("b");
+        RecordingClient c = b.connect();
+        clients.add(c);
+        c.auth(token);
+        c.awaitClose(1008, "Token revoked");
+        assertEquals(200, health(b).statusCode());
+    }
+}
