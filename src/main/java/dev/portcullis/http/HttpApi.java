@@ -2,7 +2,6 @@ package dev.portcullis.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
-import dev.portcullis.cluster.SharedState;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
@@ -14,6 +13,7 @@ import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
+import dev.portcullis.cluster.SharedState;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;

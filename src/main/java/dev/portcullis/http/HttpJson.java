@@ -1,15 +1,16 @@
 package dev.portcullis.http;
 
-import dev.portcullis.cluster.BrokerUnavailableException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.cluster.BrokerUnavailableException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CompletionException;
 
 /** JSON request and response bodies of the HTTP API, with the body size limit applied while reading. */
 final class HttpJson {
@@ -125,7 +126,7 @@ final class HttpJson {
      * unreachable; true if it was (and the answer is sent).
      */
     static boolean brokerUnavailable(HttpExchange exchange, Throwable failure) {
-        Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
         if (!(cause instanceof BrokerUnavailableException)) {
             return false;
