@@ -248,6 +248,12 @@ class ClusterTest {
         clients.add(late);
         late.auth(token);
         late.awaitClose(1011, "Try again later");
+        // Every bearer check needs the revocations: the HTTP API fails closed too.
+        HttpResponse<String> logout = a.send(HttpRequest.newBuilder(a.httpUri("/auth/logout"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofString("{}")).build());
+        assertEquals(503, logout.statusCode());
+        assertEquals("broker_unavailable", TestServer.json(logout.body()).get("error").asText());
+        assertEquals("1", logout.headers().firstValue("Retry-After").orElse(null));
 
         redis.restart();
         for (TestServer s : List.of(a, b)) {
