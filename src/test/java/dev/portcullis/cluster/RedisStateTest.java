@@ -526,6 +526,21 @@ class RedisStateTest {
             // The message published while a was cut off is a gap there, never a duplicate.
             assertEquals(List.of(1L, 2L, 3L, 5L), ra.messages("r").stream().map(RoomEvent.Message::seq).toList());
 
+            // amy's room, which a left entirely while cut off, ends and starts a new life at seq 1 that a hears whole.
+            Member amyAgain = new Member("amy", "a/3");
+            get(a.join("side", amy));
+            get(a.publish("side", amy, "\"old life\"", null, 5));
+            admin.aclSetUser("pa", "off");
+            admin.clientKill(ClientKillParams.clientKillParams().user("pa"));
+            await().atMost(Duration.ofSeconds(3)).until(() -> !a.available());
+            assertInstanceOf(BrokerUnavailableException.class, failure(a.leave("side", amy)));
+            admin.aclSetUser("pa", "on");
+            await().atMost(Duration.ofSeconds(5)).until(a::available);
+            get(a.join("side", amyAgain));
+            assertEquals(1L, get(a.publish("side", amyAgain, "\"new life\"", null, 6)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> ra.messages("side").size() == 2);
+            assertEquals(List.of(1L, 1L), ra.messages("side").stream().map(RoomEvent.Message::seq).toList());
+
             String logged = logs.text();
             assertFalse(logged.contains("s3cret-pw"), "the password reached the logs");
             assertFalse(logged.contains("lost its data"), "redis kept its data: nothing to seed");
