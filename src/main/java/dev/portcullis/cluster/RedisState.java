@@ -977,7 +977,7 @@ public final class RedisState implements SharedState {
         return "RedisState[" + url.redacted() + ", instance " + instanceId + (available ? ", up]" : ", down]");
     }
 
-    /** Users holding connections here per room; for tests. */
+    /** Connections this instance holds per room; for tests. */
     Map<String, Integer> localMemberCounts() {
         CompletableFuture<Map<String, Integer>> f = new CompletableFuture<>();
         submit(() -> {
