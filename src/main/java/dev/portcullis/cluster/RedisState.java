@@ -462,6 +462,7 @@ public final class RedisState implements SharedState {
                 log.debug("unsubscribe failed; the connection is going: {}", e.toString());
             }
         }
+        // (While connected, the unsubscribe confirmation forgets the room's last seq, after its last event.)
     }
 
     @Override
@@ -664,6 +665,9 @@ public final class RedisState implements SharedState {
         for (CompletableFuture<Void> c : confirmations) {
             awaitConfirmation(c);
         }
+        // Rooms this instance left while cut off get no unsubscribe confirmation; if it joins one again, its
+        // next life may restart at seq 1, which must not look like seqs delivered already.
+        lastSeq.keySet().retainAll(localMembers.keySet());
         subscribedRooms.clear();
         subscribedRooms.addAll(localMembers.keySet());
     }
@@ -973,7 +977,7 @@ public final class RedisState implements SharedState {
         return "RedisState[" + url.redacted() + ", instance " + instanceId + (available ? ", up]" : ", down]");
     }
 
-    /** Users holding connections here per room; for tests. */
+    /** Connections this instance holds per room; for tests. */
     Map<String, Integer> localMemberCounts() {
         CompletableFuture<Map<String, Integer>> f = new CompletableFuture<>();
         submit(() -> {

@@ -40,7 +40,7 @@ import redis.clients.jedis.params.ClientKillParams;
 @Timeout(60)
 class RedisStateTest {
     private static final RedisState.Timings FAST = new RedisState.Timings(Duration.ofMillis(200), Duration.ofSeconds(1),
-            Duration.ofMillis(300), Duration.ofMinutes(1), Duration.ofMillis(400), 1000, 2000);
+            Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(400), 1000, 2000);
 
     private RedisServer redis;
     private final List<RedisState> started = new ArrayList<>();
@@ -526,6 +526,21 @@ class RedisStateTest {
             // The message published while a was cut off is a gap there, never a duplicate.
             assertEquals(List.of(1L, 2L, 3L, 5L), ra.messages("r").stream().map(RoomEvent.Message::seq).toList());
 
+            // amy's room, which a left entirely while cut off, ends and starts a new life at seq 1 that a hears whole.
+            Member amyAgain = new Member("amy", "a/3");
+            get(a.join("side", amy));
+            get(a.publish("side", amy, "\"old life\"", null, 5));
+            admin.aclSetUser("pa", "off");
+            admin.clientKill(ClientKillParams.clientKillParams().user("pa"));
+            await().atMost(Duration.ofSeconds(3)).until(() -> !a.available());
+            assertInstanceOf(BrokerUnavailableException.class, failure(a.leave("side", amy)));
+            admin.aclSetUser("pa", "on");
+            await().atMost(Duration.ofSeconds(5)).until(a::available);
+            get(a.join("side", amyAgain));
+            assertEquals(1L, get(a.publish("side", amyAgain, "\"new life\"", null, 6)));
+            await().atMost(Duration.ofSeconds(5)).until(() -> ra.messages("side").size() == 2);
+            assertEquals(List.of(1L, 1L), ra.messages("side").stream().map(RoomEvent.Message::seq).toList());
+
             String logged = logs.text();
             assertFalse(logged.contains("s3cret-pw"), "the password reached the logs");
             assertFalse(logged.contains("lost its data"), "redis kept its data: nothing to seed");
@@ -585,5 +600,40 @@ class RedisStateTest {
         }
         assertEquals(expected, seen);
         assertEquals(List.of(), a.localMemberCounts().keySet().stream().toList());
+    }
+
+    @Test
+    void expiredRevocationsAndBlocksLeaveRedisToo() throws Exception {
+        RedisState a = instance("a", new Recorder());
+        get(a.revoke(token("alice", "short", clock.instant())));
+        get(a.revokeAll("bob", Duration.ofMinutes(5)));
+        get(a.block("eve", clock.instant().plusSeconds(30), "spam"));
+        try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+            assertEquals(1, admin.hlen("portcullis:revoked:token"));
+            clock.advance(Duration.ofHours(2));
+            await().atMost(Duration.ofSeconds(5)).until(() -> admin.hlen("portcullis:revoked:token") == 0
+                    && admin.hlen("portcullis:revoked:user") == 0 && admin.hlen("portcullis:blocks") == 0);
+        }
+        assertFalse(a.isRevoked(token("alice", "short", clock.instant().minus(Duration.ofHours(2)))));
+    }
+
+    @Test
+    void closeStopsItsThreadsAndLeavesNoLivenessKey() throws Exception {
+        RedisState a = instance("closing", new Recorder());
+        get(a.join("r", new Member("alice", "closing/1")));
+        a.close();
+        assertFalse(a.available());
+        assertInstanceOf(BrokerUnavailableException.class, failure(a.publish("r", new Member("alice", "closing/1"), "1", null, 1)));
+        try (Jedis admin = new Jedis("127.0.0.1", redis.port())) {
+            assertFalse(admin.exists("portcullis:instance:closing"));
+            assertFalse(admin.sismember("portcullis:instances", "closing"));
+            assertFalse(admin.exists("portcullis:room:r:presence"));
+        }
+        // Threads are named by role, not instance: close every instance of this test, then none may be left.
+        started.remove(a);
+        started.forEach(RedisState::close);
+        started.clear();
+        await().atMost(Duration.ofSeconds(5)).until(() -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().startsWith("redis-") && t.isAlive()));
     }
 }

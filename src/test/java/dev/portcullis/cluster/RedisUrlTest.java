@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+/** The Redis URL forms, and errors that never repeat a password. */
 class RedisUrlTest {
     @Test
     void readsEveryForm() {
