@@ -5,6 +5,8 @@ package dev.portcullis.cluster;
  * {@code broker_unavailable} or close with 1011 {@code Try again later}; they never assume the answer.
  */
 public final class BrokerUnavailableException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     public BrokerUnavailableException(String message) {
         super(message, null, false, false);
     }
