@@ -131,6 +131,20 @@ class ClusterTest {
     }
 
     @Test
+    @DisplayName("§15: an instance that stops takes its members out of the rooms at once")
+    void stoppingInstanceLeavesItsRooms() {
+        TestServer a = instance("a");
+        TestServer b = instance("b");
+        RecordingClient alice = member(a, "alice", "r");
+        member(b, "bob", "r");
+        assertEquals("join", alice.awaitMessage("presence").get("event").asText());
+        b.close();
+        JsonNode left = alice.awaitMessage("presence");
+        assertEquals("leave", left.get("event").asText());
+        assertEquals("bob", left.get("user").asText());
+    }
+
+    @Test
     @DisplayName("§13.1, §15: a ticket from one instance opens one connection on another, and never a second")
     void ticketsAreSingleUseAcrossInstances() {
         TestServer a = instance("a", "--auth-modes", "message,ticket");
