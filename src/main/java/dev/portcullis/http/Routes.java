@@ -1,6 +1,7 @@
 package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.cluster.BrokerUnavailableException;
 import com.sun.net.httpserver.HttpHandler;
 import dev.portcullis.limit.ForwardedFor;
 import java.net.InetSocketAddress;
@@ -71,6 +72,9 @@ final class Routes implements HttpHandler {
                 return;
             }
             route.handler().handle(exchange);
+        } catch (BrokerUnavailableException e) {
+            // A lookup in the cluster's shared state that cannot be trusted now: fail closed, and say why.
+            HttpJson.brokerUnavailable(exchange, e);
         } catch (Exception e) {
             log.error("HTTP handler failed", e);
             HttpJson.send(exchange, 500, HttpJson.error("internal_error", null));
