@@ -1,8 +1,8 @@
 package dev.portcullis.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import dev.portcullis.cluster.BrokerUnavailableException;
 import com.sun.net.httpserver.HttpHandler;
+import dev.portcullis.cluster.BrokerUnavailableException;
 import dev.portcullis.limit.ForwardedFor;
 import java.net.InetSocketAddress;
 import java.util.LinkedHashMap;
