@@ -44,6 +44,8 @@ final class Options {
     Path jar;
     Path out;
     boolean profile;
+    /** The baseline also sweeps its selector's selected keys, as Portcullis does (a control run). */
+    boolean baselineSweep;
     boolean baselineFirst = true;
     /** What was measured (run.sh passes {@code git describe --always --dirty}), printed with every result. */
     String label = "unlabelled";
@@ -76,6 +78,8 @@ final class Options {
               --out DIR              also write results (.jsonl, .md) and server logs there
               --label TEXT           what is being measured, e.g. a commit (./run.sh passes git describe)
               --profile              JFR recording of each server's measured phase, summarised in the notes
+              --baseline-sweep       control run: the baseline also empties its selector's selected keys after
+                                     each pass with a read, as Portcullis does (BENCHMARKS.md)
               --smoke                tiny sizes: the whole suite in seconds, to check the harness
             """.formatted(DEFAULT_SERVER_JVM);
 
@@ -93,6 +97,7 @@ final class Options {
             switch (a) {
                 case "--smoke" -> o.smoke();
                 case "--profile" -> o.profile = true;
+                case "--baseline-sweep" -> o.baselineSweep = true;
                 case "--help", "-h" -> throw new IllegalArgumentException("help");
                 default -> {
                     if (i + 1 >= args.length) {
