@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
@@ -40,6 +41,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
     private final IpGuard ips;
     /** Sockets accepted and not yet released, for {@code --max-connections}. */
     private final AtomicInteger open = new AtomicInteger();
+    /** One per server, like its selector thread. */
+    private final SelectedKeySweep sweep = new SelectedKeySweep();
 
     /** Null for plain {@code ws://}. */
     private final SSLContext tls;
@@ -57,6 +60,11 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
     int openSockets() {
         return open.get();
+    }
+
+    /** Keys removed from the selector's selected-key set so far (see {@link SelectedKeySweep}). */
+    long sweptKeys() {
+        return sweep.removed();
     }
 
     /** A Java-WebSocket socket with a written-bytes counter, a heartbeat timestamp and its place in the limits. */
@@ -147,30 +155,41 @@ final class GateSocketFactory implements WebSocketServerFactory {
             engine.setSSLParameters(Tls.parameters(tls));
             inner = new SSLSocketChannel2(channel, engine, tlsTasks, key);
         }
-        return new CountingChannel(inner, socket);
+        return new CountingChannel(inner, socket, key.selector(), sweep);
     }
 
     /**
      * Counts written bytes and caps the upgrade request, over the plain socket or over TLS; it passes on
-     * what the library asks of a TLS channel through {@link WrappedByteChannel}.
+     * what the library asks of a TLS channel through {@link WrappedByteChannel}, and takes part in the
+     * {@link SelectedKeySweep} through the same calls.
      */
     private static final class CountingChannel implements WrappedByteChannel {
         private final ByteChannel channel;
         private final CountingSocket socket;
+        private final Selector selector;
+        private final SelectedKeySweep sweep;
 
-        CountingChannel(ByteChannel channel, CountingSocket socket) {
+        CountingChannel(ByteChannel channel, CountingSocket socket, Selector selector, SelectedKeySweep sweep) {
             this.channel = channel;
             this.socket = socket;
+            this.selector = selector;
+            this.sweep = sweep;
         }
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            return counted(channel.read(dst));
+            int n = counted(channel.read(dst));
+            if (n > 0) {
+                sweep.dataRead();
+            }
+            return n;
         }
 
         @Override
         public int readMore(ByteBuffer dst) throws IOException {
-            return counted(channel instanceof WrappedByteChannel w ? w.readMore(dst) : 0);
+            // Called after the selector's pass over its keys: the moment the sweep waits for.
+            sweep.afterPass(selector);
+            return counted(channel instanceof WrappedByteChannel w && w.isNeedRead() ? w.readMore(dst) : 0);
         }
 
         private int counted(int n) throws IOException {
@@ -190,7 +209,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
         @Override
         public boolean isNeedRead() {
-            return channel instanceof WrappedByteChannel w && w.isNeedRead();
+            return channel instanceof WrappedByteChannel w && w.isNeedRead() || sweep.claim();
         }
 
         @Override

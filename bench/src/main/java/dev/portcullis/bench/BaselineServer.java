@@ -1,6 +1,8 @@
 package dev.portcullis.bench;
 
+import dev.portcullis.server.SweepingServerFactory;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.java_websocket.WebSocket;
@@ -11,7 +13,8 @@ import org.java_websocket.server.WebSocketServer;
  * The ceiling Portcullis is measured against: a bare Java-WebSocket 1.6.0 server with no auth, no rooms
  * and no limits. A text message from a connection opened on {@value #BROADCAST_PATH} goes to every open
  * connection through the library's {@code broadcast}; any other text is echoed to its sender.
- * Started by the harness in its own JVM with the same flags as Portcullis; prints
+ * With {@code --sweep} (the harness's {@code --baseline-sweep}) its selected keys are swept as Portcullis's
+ * are ({@link SweepingServerFactory}). Started by the harness in its own JVM with the same flags as Portcullis; prints
  * {@code baseline ready ws=ws://127.0.0.1:PORT} on stdout once it listens.
  */
 public final class BaselineServer extends WebSocketServer {
@@ -31,6 +34,10 @@ public final class BaselineServer extends WebSocketServer {
     public static void main(String[] args) throws InterruptedException {
         int port = args.length >= 2 && args[0].equals("--port") ? Integer.parseInt(args[1]) : 0;
         BaselineServer server = new BaselineServer(new InetSocketAddress("127.0.0.1", port));
+        if (List.of(args).contains("--sweep")) {
+            // The control of --baseline-sweep: without the library's stale selected keys, like Portcullis.
+            server.setWebSocketFactory(new SweepingServerFactory());
+        }
         server.start();
         if (!server.started.await(30, TimeUnit.SECONDS)) {
             System.err.println("baseline: listener did not start");

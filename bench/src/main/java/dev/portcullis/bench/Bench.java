@@ -85,7 +85,9 @@ public final class Bench {
         Map<String, String> overrides = PortcullisHome.overrides(available, options.portcullisOptions);
         out.println("bench: measuring " + options.label + " on " + machine());
         out.println("bench: Portcullis overrides " + (overrides.isEmpty() ? "none (production defaults)" : overrides)
-                + "; server JVM flags: " + options.serverJvm);
+                + "; server JVM flags: " + options.serverJvm
+                + (options.baselineSweep ? "; baseline with the selected-key sweep (control)" : "")
+                + (options.libraryProbe ? "; probe on Portcullis: PortcullisClient" : ""));
         if (!unknown.isEmpty()) {
             out.println("bench: WARNING Portcullis has options this harness does not know: " + unknown
                     + "; if one throttles the load, add it to PortcullisHome.THROTTLES or pass --portcullis-opt NAME=off");
@@ -97,6 +99,10 @@ public final class Bench {
                 Report report = bench.scenario(name).run(bench);
                 report.context("build", options.label);
                 report.context("server_jvm", options.serverJvm);
+                report.context("baseline_server", options.baselineSweep ? "bare library + selected-key sweep (control)" : "bare library");
+                if (name.equals("rtt") || name.equals("slowloris") || name.equals("login-storm")) {
+                    report.context("probe_client", options.libraryProbe ? "PortcullisClient on Portcullis, NIO on the baseline" : "NIO on both");
+                }
                 report.context("portcullis_overrides", overrides);
                 if (!unknown.isEmpty()) {
                     report.context("portcullis_options_unknown_to_harness", unknown);
@@ -249,6 +255,9 @@ public final class Bench {
     private ServerProcess startBaseline(String scenario) {
         List<String> command = javaCommand();
         command.addAll(List.of("-cp", System.getProperty("java.class.path"), BaselineServer.class.getName(), "--port", "0"));
+        if (options.baselineSweep) {
+            command.add("--sweep");
+        }
         return ServerProcess.start("baseline", command, logFile(scenario, "baseline"));
     }
 

@@ -79,7 +79,7 @@ final class LoginStormScenario extends Scenario {
         Options o = bench.options();
         boolean gated = side instanceof Side.Gated;
         List<String> notes = new ArrayList<>();
-        try (Probe probe = new Probe(side, (long) (o.probeIntervalMillis * 1e6)).open()) {
+        try (RoundTrips probe = RoundTrips.open(o, side, (long) (o.probeIntervalMillis * 1e6))) {
             probe.collectFor(Duration.ofMillis((long) Math.min(1000, o.quietSeconds * 1000))); // warm-up
             Histogram quiet = probe.collectFor(Duration.ofMillis((long) (o.quietSeconds * 1000)));
             Usage usage = Usage.start(bench, side, "login-storm");

@@ -44,6 +44,10 @@ final class Options {
     Path jar;
     Path out;
     boolean profile;
+    /** The baseline also sweeps its selector's selected keys, as Portcullis does (a control run). */
+    boolean baselineSweep;
+    /** The latency probe on Portcullis is the client library (PortcullisClient) instead of the NIO client. */
+    boolean libraryProbe;
     boolean baselineFirst = true;
     /** What was measured (run.sh passes {@code git describe --always --dirty}), printed with every result. */
     String label = "unlabelled";
@@ -76,6 +80,11 @@ final class Options {
               --out DIR              also write results (.jsonl, .md) and server logs there
               --label TEXT           what is being measured, e.g. a commit (./run.sh passes git describe)
               --profile              JFR recording of each server's measured phase, summarised in the notes
+              --probe-client nio|portcullis   the rtt, slowloris and login-storm probe on Portcullis: the
+                                     harness's NIO client (default, as on the baseline) or the Java client
+                                     library, PortcullisClient (BENCHMARKS.md)
+              --baseline-sweep       control run: the baseline also empties its selector's selected keys after
+                                     each pass with a read, as Portcullis does (BENCHMARKS.md)
               --smoke                tiny sizes: the whole suite in seconds, to check the harness
             """.formatted(DEFAULT_SERVER_JVM);
 
@@ -93,6 +102,7 @@ final class Options {
             switch (a) {
                 case "--smoke" -> o.smoke();
                 case "--profile" -> o.profile = true;
+                case "--baseline-sweep" -> o.baselineSweep = true;
                 case "--help", "-h" -> throw new IllegalArgumentException("help");
                 default -> {
                     if (i + 1 >= args.length) {
@@ -134,6 +144,11 @@ final class Options {
             case "--jar" -> jar = Path.of(v);
             case "--out" -> out = Path.of(v);
             case "--label" -> label = v;
+            case "--probe-client" -> libraryProbe = switch (v) {
+                case "portcullis" -> true;
+                case "nio" -> false;
+                default -> throw new IllegalArgumentException("--probe-client is nio or portcullis");
+            };
             case "--order" -> baselineFirst = switch (v) {
                 case "baseline-first" -> true;
                 case "portcullis-first" -> false;

@@ -9,7 +9,7 @@ import java.util.concurrent.TimeUnit;
  * one {@code intervalNanos} later (0: at once). It runs until closed; {@link #phase()} starts a new
  * histogram and returns the finished one, so a scenario can cut the run into quiet and storm.
  */
-final class Probe implements AutoCloseable {
+final class Probe implements RoundTrips {
     static final String ROOM = "probe";
     /** No answer for this long means the server lost the message or the probe. */
     private static final long STALL_NANOS = TimeUnit.SECONDS.toNanos(15);
@@ -52,7 +52,8 @@ final class Probe implements AutoCloseable {
     }
 
     /** Ends the current phase and starts the next: returns the samples recorded since the last call. */
-    Histogram phase() {
+    @Override
+    public Histogram phase() {
         check();
         return loop.call(() -> {
             Histogram done = current;
@@ -63,7 +64,8 @@ final class Probe implements AutoCloseable {
     }
 
     /** Waits until the current phase has {@code n} samples, then ends it. */
-    Histogram collect(long n, Duration timeout) {
+    @Override
+    public Histogram collect(long n, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (samples < n) {
             check();
@@ -77,7 +79,8 @@ final class Probe implements AutoCloseable {
     }
 
     /** Records for {@code duration}, then ends the phase. */
-    Histogram collectFor(Duration duration) {
+    @Override
+    public Histogram collectFor(Duration duration) {
         long end = System.nanoTime() + duration.toNanos();
         while (System.nanoTime() - end < 0) {
             check();
@@ -87,7 +90,8 @@ final class Probe implements AutoCloseable {
     }
 
     /** Throws if the probe has lost its connection or its answers stopped coming. */
-    void check() {
+    @Override
+    public void check() {
         loop.check();
         String f = failure;
         if (f != null) {
@@ -100,7 +104,8 @@ final class Probe implements AutoCloseable {
     }
 
     /** Pings sent because an answer was {@link #LATE_NANOS} late. */
-    long pings() {
+    @Override
+    public long pings() {
         return pings;
     }
 

@@ -39,7 +39,7 @@ final class RttScenario extends Scenario {
     private static Result measure(Bench bench, Side side) {
         Options o = bench.options();
         Duration timeout = Duration.ofSeconds(60 + (o.rttSamples + o.rttWarmup) / 500);
-        try (Probe probe = new Probe(side, 0).open()) {
+        try (RoundTrips probe = RoundTrips.open(o, side, 0)) {
             probe.collect(o.rttWarmup, timeout);
             List<String> notes = new ArrayList<>();
             Usage usage = Usage.start(bench, side, "rtt");

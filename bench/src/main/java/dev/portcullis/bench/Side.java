@@ -61,10 +61,17 @@ abstract class Side {
         private static final byte[] AUTH_OK = Texts.utf8("{\"type\":\"auth_ok\"");
         private static final byte[] JOINED = Texts.utf8("{\"type\":\"joined\"");
         private final byte[] auth;
+        private final String token;
 
         Gated(ServerProcess server, String token) {
             super(server);
+            this.token = token;
             this.auth = Texts.utf8("{\"type\":\"auth\",\"token\":\"" + token + "\"}");
+        }
+
+        /** The access token every connection of this side authenticates with. */
+        String token() {
+            return token;
         }
 
         @Override

@@ -93,7 +93,7 @@ final class SlowlorisScenario extends Scenario {
         String[] closeText = new String[n];
         int[] closedCount = new int[1];
         List<String> notes = new ArrayList<>();
-        try (Probe probe = new Probe(side, (long) (o.probeIntervalMillis * 1e6)).open(); Loop loop = new Loop("load")) {
+        try (RoundTrips probe = RoundTrips.open(o, side, (long) (o.probeIntervalMillis * 1e6)); Loop loop = new Loop("load")) {
             probe.collectFor(Duration.ofMillis((long) Math.min(1000, o.quietSeconds * 1000))); // warm-up
             Histogram quiet = probe.collectFor(Duration.ofMillis((long) (o.quietSeconds * 1000)));
             Usage usage = Usage.start(bench, side, "slowloris");
