@@ -48,7 +48,7 @@ public final class ConfigLoader {
                 r.parsed(Option.CLOCK_LEEWAY, Values::duration),
                 r.parsed(Option.AUTH_TIMEOUT, Values::duration),
                 r.parsed(Option.MAX_MESSAGE_BYTES, Values::size),
-                r.parsed(Option.LOGIN_THREADS, Values::integer),
+                r.parsed(Option.LOGIN_THREADS, Values::threads),
                 r.parsed(Option.LOGIN_QUEUE, Values::integer),
                 r.parsed(Option.BCRYPT_COST, Values::integer),
                 auditLog,

@@ -89,6 +89,19 @@ public final class Values {
         return n;
     }
 
+    /** A thread count, or {@code auto}: one less than the processors this JVM may use, at least 1. */
+    public static int threads(String text) {
+        if (text.strip().equalsIgnoreCase("auto")) {
+            return autoThreads();
+        }
+        return integer(text);
+    }
+
+    /** What {@code auto} stands for on this machine. */
+    public static int autoThreads() {
+        return Math.max(1, Runtime.getRuntime().availableProcessors() - 1);
+    }
+
     public static int integer(String text) {
         try {
             return Integer.parseInt(text.strip());

@@ -68,7 +68,7 @@ class ConfigLoaderTest {
         assertEquals(Duration.ofSeconds(5), c.clockLeeway());
         assertEquals(Duration.ofSeconds(5), c.authTimeout());
         assertEquals(65536, c.maxMessageBytes());
-        assertEquals(2, c.loginThreads());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.loginThreads());
         assertEquals(64, c.loginQueue());
         assertEquals(12, c.bcryptCost());
         assertEquals("info", c.logLevel());

@@ -18,7 +18,7 @@ import org.mindrot.jbcrypt.BCrypt;
  * login pool and never on Java-WebSocket's threads.
  *
  * <p>The baseline has no logins. As a control it gets the same CPU pressure from outside: as many threads
- * as Portcullis has bcrypt threads ({@code --login-threads}, 2 by default) verify cost-10 hashes in the
+ * as Portcullis has bcrypt threads ({@code --login-threads}, by default one less than the cores) verify cost-10 hashes in the
  * load generator for as long. If the baseline's probe suffers as much, the machine is the limit, not the gate.
  */
 final class LoginStormScenario extends Scenario {
@@ -32,7 +32,10 @@ final class LoginStormScenario extends Scenario {
     @Override
     Report run(Bench bench) {
         Options o = bench.options();
-        int bcryptThreads = Integer.parseInt(bench.overrides().getOrDefault("login-threads", "2"));
+        String threads = bench.overrides().get("login-threads");
+        // The same count as the server's default (auto): the load generator runs on the same machine.
+        int bcryptThreads = threads == null ? Math.max(1, Runtime.getRuntime().availableProcessors() - 1)
+                : Integer.parseInt(threads);
         Map<String, Result> r = bench.both("login-storm", side -> measure(bench, side, bcryptThreads));
         Result p = r.get("portcullis");
         Result b = r.get("baseline");
