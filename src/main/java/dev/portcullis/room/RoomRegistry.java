@@ -11,6 +11,7 @@ import dev.portcullis.session.Session;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
@@ -158,13 +159,27 @@ public final class RoomRegistry {
         shared.publish(room, member, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
             if (failure != null && pendingPublishes.remove(member.key(), copied)) {
                 log.debug("{}: publish to {} failed: {}", session.id(), room, failure.toString());
-                error(session, ErrorCode.BROKER_UNAVAILABLE, room, id,
-                        "the message could not be relayed now; nothing was delivered");
+                if (failure instanceof CompletionException && failure.getCause() != null) {
+                    failure = failure.getCause();
+                }
+                if (failure instanceof BrokerUnavailableException) {
+                    error(session, ErrorCode.BROKER_UNAVAILABLE, room, id,
+                            "the message could not be relayed now; nothing was delivered");
+                } else {
+                    // The room's order no longer has this member (it ended meanwhile): as for any non-member.
+                    error(session, ErrorCode.NOT_A_MEMBER, room, id,
+                            "join the room before sending to it; nothing was delivered");
+                }
                 copied.complete(null);
             }
         });
-        return copied.completeOnTimeout(null, eventTimeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((v, e) -> pendingPublishes.remove(member.key(), copied));
+        return copied.completeOnTimeout(null, eventTimeout.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
+            if (pendingPublishes.remove(member.key(), copied)) {
+                // Neither the copy nor a failure in time: say so, so the sender is never left without an answer.
+                error(session, ErrorCode.BROKER_UNAVAILABLE, room, id,
+                        "no confirmation from the cluster in time; the message may have been relayed");
+            }
+        });
     }
 
     /** Takes a closed connection out of every room it was in. */

@@ -64,12 +64,14 @@ public final class AbuseGuard {
     public void violation(String user, String kind) {
         if (violations.record(user)) {
             violations.clear(user);
-            block(user, clock.instant().plus(config.blockDuration()), "automatic: repeated " + kind, "server")
-                    .exceptionally(failure -> {
-                        // Not stored (the cluster is unreachable): the abuse still ends here.
-                        closeBlocked(user);
-                        return null;
-                    });
+            Instant until = clock.instant().plus(config.blockDuration());
+            String reason = "automatic: repeated " + kind;
+            block(user, until, reason, "server").exceptionally(failure -> {
+                // Not stored (the cluster is unreachable): the abuse still ends here, and the record says so.
+                audit.userBlocked(user, "server", until, reason + " (not stored: shared state unavailable)");
+                closeBlocked(user);
+                return null;
+            });
         }
     }
 

@@ -116,12 +116,18 @@ public final class Gatekeeper {
         }
     }
 
-    /** The inbox is full: the shared state has not answered for a long while. Nothing is dropped silently. */
+    /**
+     * The inbox is full: the shared state has not answered for a long while. An answer now would overtake the
+     * replies still owed to the waiting messages, so the connection closes instead (the client reconnects
+     * with backoff, perhaps to a healthier instance); nothing is dropped silently.
+     */
     private void overloaded(Session session) {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.TRY_AGAIN_LATER, "inbox full while the auth is checked");
-            case AUTHENTICATED -> reply(session, ErrorCode.BROKER_UNAVAILABLE,
-                    "the server is not keeping up; this message was dropped");
+            case AUTHENTICATED -> {
+                log.debug("{}: {} messages wait for the shared state; closing", session.id(), Session.INBOX_CAPACITY);
+                session.connection().close(CloseReason.TRY_AGAIN_LATER.code(), CloseReason.TRY_AGAIN_LATER.reason());
+            }
             case BLOCKED, CLOSED -> log.debug("{}: frame ignored in state {}", session.id(), session.state());
         }
     }

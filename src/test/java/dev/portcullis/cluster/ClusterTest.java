@@ -20,6 +20,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.args.ClientPauseMode;
 
 /**
  * Several Portcullis instances on one real redis-server act as one server (protocol.md §15). Each instance
@@ -290,6 +292,32 @@ class ClusterTest {
         alice.awaitMessage("left");
         JsonNode gone = bob.awaitMessage("presence");
         assertEquals("leave", gone.get("event").asText());
+    }
+
+    @Test
+    @DisplayName("§2, §6: a connection whose messages pile up behind a stalled Redis is closed with 1011 Try again later,"
+            + " never answered out of order")
+    void stalledRedisClosesAPilingConnection() {
+        TestServer a = instance("a");
+        RecordingClient alice = member(a, "alice", "r");
+        // CLIENT PAUSE holds every other client's commands: they wait, nothing fails at once.
+        try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
+            jedis.clientPause(3000, ClientPauseMode.ALL);
+        }
+        await().until(() -> {
+            try (Jedis probe = new Jedis("127.0.0.1", redis.port(), 50)) {
+                probe.ping();
+                return false;
+            } catch (RuntimeException e) {
+                return true; // no answer within 50 ms: the server is asleep
+            }
+        });
+        for (int i = 0; i < 300; i++) {
+            alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m" + i + "\",\"payload\":" + i + "}");
+        }
+        RecordingClient.Closed closed = alice.awaitClose();
+        assertEquals(1011, closed.code());
+        assertEquals("Try again later", closed.reason());
     }
 
     private static HttpResponse<String> health(TestServer s) {
