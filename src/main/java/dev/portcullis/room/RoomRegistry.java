@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,10 @@ public final class RoomRegistry {
     private record PendingJoin(Session session, String room, CompletableFuture<JoinOutcome> done) {
     }
 
+    /** A message waiting for its own copy, which names the sender as {@code from}: unique to this message. */
+    private record PendingPublish(String from, CompletableFuture<Void> copied) {
+    }
+
     /** This instance's members, by room; a room is here while it has local members. */
     private final ConcurrentHashMap<String, Room> rooms = new ConcurrentHashMap<>();
     /**
@@ -42,7 +47,9 @@ public final class RoomRegistry {
      * so each connection has at most one of each.
      */
     private final ConcurrentHashMap<String, PendingJoin> pendingJoins = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, CompletableFuture<Void>> pendingPublishes = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, PendingPublish> pendingPublishes = new ConcurrentHashMap<>();
+    /** Numbers this instance's messages, so a copy that comes back late is never taken for a later message's. */
+    private final AtomicLong published = new AtomicLong();
     private final RoomPolicy policy;
     private final MessageCodec codec;
     private final Clock clock;
@@ -154,10 +161,12 @@ public final class RoomRegistry {
             return CompletableFuture.completedFuture(null);
         }
         Member member = member(session);
-        CompletableFuture<Void> copied = new CompletableFuture<>();
-        pendingPublishes.put(member.key(), copied);
-        shared.publish(room, member, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
-            if (failure != null && pendingPublishes.remove(member.key(), copied)) {
+        Member from = new Member(member.user(), member.key() + "#" + published.incrementAndGet());
+        PendingPublish pending = new PendingPublish(from.key(), new CompletableFuture<>());
+        CompletableFuture<Void> copied = pending.copied();
+        pendingPublishes.put(member.key(), pending);
+        shared.publish(room, from, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
+            if (failure != null && pendingPublishes.remove(member.key(), pending)) {
                 log.debug("{}: publish to {} failed: {}", session.id(), room, failure.toString());
                 if (failure instanceof CompletionException && failure.getCause() != null) {
                     failure = failure.getCause();
@@ -174,7 +183,7 @@ public final class RoomRegistry {
             }
         });
         return copied.completeOnTimeout(null, eventTimeout.toMillis(), TimeUnit.MILLISECONDS).thenRun(() -> {
-            if (pendingPublishes.remove(member.key(), copied)) {
+            if (pendingPublishes.remove(member.key(), pending)) {
                 // Neither the copy nor a failure in time: say so, so the sender is never left without an answer.
                 error(session, ErrorCode.BROKER_UNAVAILABLE, room, id,
                         "no confirmation from the cluster in time; the message may have been relayed");
@@ -189,9 +198,9 @@ public final class RoomRegistry {
         if (pending != null) {
             pending.done().complete(JoinOutcome.REFUSED);
         }
-        CompletableFuture<Void> publish = pendingPublishes.remove(member.key());
+        PendingPublish publish = pendingPublishes.remove(member.key());
         if (publish != null) {
-            publish.complete(null);
+            publish.copied().complete(null);
         }
         for (String room : session.releaseAllRooms()) {
             removeLocal(session, room);
@@ -215,9 +224,12 @@ public final class RoomRegistry {
                 r.broadcast(codec.outbound(new ServerMessage.RoomMessage(m.room(), m.from().user(), m.payloadJson(),
                         m.id(), m.seq(), m.timestamp())));
             }
-            CompletableFuture<Void> copied = pendingPublishes.remove(m.from().key());
-            if (copied != null) {
-                copied.complete(null);
+            String from = m.from().key();
+            int hash = from.lastIndexOf('#');
+            String sender = hash < 0 ? from : from.substring(0, hash);
+            PendingPublish pending = pendingPublishes.get(sender);
+            if (pending != null && pending.from().equals(from) && pendingPublishes.remove(sender, pending)) {
+                pending.copied().complete(null);
             }
         }
     }
