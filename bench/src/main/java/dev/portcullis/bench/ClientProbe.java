@@ -96,32 +96,14 @@ final class ClientProbe implements RoundTrips {
         return done;
     }
 
-    private synchronized long samples() {
+    @Override
+    public synchronized long samples() {
         return samples;
     }
 
     @Override
-    public Histogram collect(long n, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (samples() < n) {
-            check();
-            if (System.nanoTime() - deadline > 0) {
-                throw new BenchException("the library probe took more than " + timeout.toSeconds() + " s for " + n
-                        + " round trips (" + samples() + " done)");
-            }
-            sleep(5);
-        }
-        return phase();
-    }
-
-    @Override
-    public Histogram collectFor(Duration duration) {
-        long end = System.nanoTime() + duration.toNanos();
-        while (System.nanoTime() - end < 0) {
-            check();
-            sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
-        }
-        return phase();
+    public String describe() {
+        return "library probe of portcullis";
     }
 
     @Override
@@ -145,14 +127,5 @@ final class ClientProbe implements RoundTrips {
     public void close() {
         closed = true;
         client.close();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted");
-        }
     }
 }

@@ -63,30 +63,14 @@ final class Probe implements RoundTrips {
         });
     }
 
-    /** Waits until the current phase has {@code n} samples, then ends it. */
     @Override
-    public Histogram collect(long n, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (samples < n) {
-            check();
-            if (System.nanoTime() - deadline > 0) {
-                throw new BenchException("the probe took more than " + timeout.toSeconds() + " s for " + n
-                        + " round trips to " + side.name() + " (" + samples + " done)");
-            }
-            sleep(5);
-        }
-        return phase();
+    public long samples() {
+        return samples;
     }
 
-    /** Records for {@code duration}, then ends the phase. */
     @Override
-    public Histogram collectFor(Duration duration) {
-        long end = System.nanoTime() + duration.toNanos();
-        while (System.nanoTime() - end < 0) {
-            check();
-            sleep(Math.min(50, Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()))));
-        }
-        return phase();
+    public String describe() {
+        return "probe of " + side.name();
     }
 
     /** Throws if the probe has lost its connection or its answers stopped coming. */
@@ -144,15 +128,6 @@ final class Probe implements RoundTrips {
         @Override
         public void onClose(WsClient c, int code, String reason, long nanos) {
             failure = "closed by the server: " + code + " " + reason;
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BenchException("interrupted");
         }
     }
 
