@@ -9,6 +9,7 @@ import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.Help;
+import dev.portcullis.config.LoginConfig;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.server.Portcullis;
 import java.io.BufferedReader;
@@ -87,8 +88,8 @@ public final class Main {
         configureLogging(config.logLevel());
         try {
             return switch (cli.command()) {
-                case "hash-password" -> hashPassword(cli, config);
-                case "add-user" -> addUser(cli, config);
+                case "hash-password" -> hashPassword(cli, config.logins());
+                case "add-user" -> addUser(cli, config.logins());
                 case "gen-secret" -> {
                     out.println(JwtSecret.generateText(new SecureRandom()));
                     yield Exit.OK;
@@ -129,27 +130,27 @@ public final class Main {
         return Exit.OK;
     }
 
-    private Exit hashPassword(CommandLine cli, Config config) throws IOException {
+    private Exit hashPassword(CommandLine cli, LoginConfig logins) throws IOException {
         if (!cli.positionals().isEmpty()) {
             throw new IllegalArgumentException("hash-password takes no arguments; it reads the password from stdin");
         }
         String password = readPassword();
-        out.println(new PasswordHasher(new SecureRandom()).hash(password, config.bcryptCost()));
+        out.println(new PasswordHasher(new SecureRandom()).hash(password, logins.bcryptCost()));
         return Exit.OK;
     }
 
-    private Exit addUser(CommandLine cli, Config config) throws IOException {
+    private Exit addUser(CommandLine cli, LoginConfig logins) throws IOException {
         if (cli.positionals().size() != 1) {
             throw new IllegalArgumentException("usage: add-user NAME [--role ROLE]... (the password is read from stdin)");
         }
         String name = cli.positionals().get(0);
         List<String> roles = cli.roles().isEmpty() ? List.of("user") : cli.roles();
         String password = readPassword();
-        User user = new User(name, new PasswordHasher(new SecureRandom()).hash(password, config.bcryptCost()), roles);
-        Map<String, User> users = UserStore.readIfExists(config.usersFile());
+        User user = new User(name, new PasswordHasher(new SecureRandom()).hash(password, logins.bcryptCost()), roles);
+        Map<String, User> users = UserStore.readIfExists(logins.usersFile());
         boolean existed = users.put(name, user) != null;
-        UserStore.write(config.usersFile(), users.values());
-        err.println((existed ? "updated" : "added") + " user '" + name + "' with roles " + roles + " in " + config.usersFile());
+        UserStore.write(logins.usersFile(), users.values());
+        err.println((existed ? "updated" : "added") + " user '" + name + "' with roles " + roles + " in " + logins.usersFile());
         return Exit.OK;
     }
 

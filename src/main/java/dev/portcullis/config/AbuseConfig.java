@@ -1,5 +1,7 @@
 package dev.portcullis.config;
 
+import static dev.portcullis.config.Checks.requirePositive;
+
 import dev.portcullis.limit.RateSpec;
 import java.time.Duration;
 import java.util.List;
@@ -42,12 +44,6 @@ public record AbuseConfig(
         requirePositive("block-window", blockWindow);
         requirePositive("block-duration", blockDuration);
         requirePositive("ip-ban-duration", ipBanDuration);
-    }
-
-    private static void requirePositive(String name, Duration d) {
-        if (d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException("--" + name + " must be positive");
-        }
     }
 
     /** Everything off: for tests of other features, and for benchmarks. */

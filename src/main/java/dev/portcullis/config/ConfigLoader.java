@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.Objects;
@@ -29,52 +30,46 @@ public final class ConfigLoader {
         Properties file = readConfigFile(flags);
         Resolver r = new Resolver(flags, env, file);
         Path dataDir = Path.of(r.required(Option.DATA_DIR));
-        Optional<String> users = r.optional(Option.USERS);
-        Optional<String> secret = r.optional(Option.JWT_SECRET_FILE);
-        Optional<String> audit = r.optional(Option.AUDIT_LOG);
-        Path auditLog = audit.isEmpty() ? dataDir.resolve("audit.log")
-                : audit.get().equals("-") ? null : Path.of(audit.get());
         return new Config(
+                listeners(r),
+                storage(r, dataDir),
+                auth(r, dataDir),
+                logins(r, dataDir),
+                connections(r),
+                rooms(r),
+                encryption(r),
+                abuse(r),
+                r.required(Option.LOG_LEVEL).toLowerCase(Locale.ROOT));
+    }
+
+    private static ListenerConfig listeners(Resolver r) {
+        return new ListenerConfig(
                 r.required(Option.BIND),
                 r.parsed(Option.WS_PORT, Values::integer),
                 r.parsed(Option.HTTP_PORT, Values::integer),
-                dataDir,
-                users.map(Path::of).orElse(dataDir.resolve("users.json")),
-                users.isPresent(),
+                r.optional(Option.TLS_KEYSTORE).map(Path::of).orElse(null),
+                r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null),
+                r.parsed(Option.ALLOWED_ORIGINS, Values::list),
+                r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool));
+    }
+
+    /** An audit log of {@code -} means stderr, held as no file. */
+    private static StorageConfig storage(Resolver r, Path dataDir) {
+        Optional<String> audit = r.optional(Option.AUDIT_LOG);
+        Path auditLog = audit.isEmpty() ? dataDir.resolve("audit.log")
+                : audit.get().equals("-") ? null : Path.of(audit.get());
+        return new StorageConfig(dataDir, auditLog, r.optional(Option.REDIS_URL).orElse(null));
+    }
+
+    private static AuthConfig auth(Resolver r, Path dataDir) {
+        Optional<String> secret = r.optional(Option.JWT_SECRET_FILE);
+        return new AuthConfig(
                 secret.map(Path::of).orElse(dataDir.resolve("jwt-secret")),
                 secret.isPresent(),
                 r.required(Option.ISSUER),
                 r.parsed(Option.TOKEN_TTL, Values::duration),
                 r.parsed(Option.CLOCK_LEEWAY, Values::duration),
                 r.parsed(Option.AUTH_TIMEOUT, Values::duration),
-                r.parsed(Option.MAX_MESSAGE_BYTES, Values::size),
-                r.parsed(Option.LOGIN_THREADS, Values::threads),
-                r.parsed(Option.LOGIN_QUEUE, Values::integer),
-                r.parsed(Option.BCRYPT_COST, Values::integer),
-                auditLog,
-                r.required(Option.LOG_LEVEL).toLowerCase(java.util.Locale.ROOT),
-                r.parsed(Option.MAX_OUTBOUND_BYTES, Values::size),
-                r.parsed(Option.CLOSE_TIMEOUT, Values::duration),
-                r.parsed(Option.HANDSHAKE_TIMEOUT, Values::duration),
-                r.parsed(Option.PING_INTERVAL, Values::duration),
-                r.optional(Option.ROOMS).map(Path::of).orElse(null),
-                r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),
-                r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer),
-                r.parsed(Option.ALLOWED_ORIGINS, Values::list),
-                r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool),
-                new AbuseConfig(
-                        r.parsed(Option.RATE_LIMIT, RateSpec::parse),
-                        r.parsed(Option.BLOCK_AFTER, Values::countOrOff),
-                        r.parsed(Option.BLOCK_WINDOW, Values::duration),
-                        r.parsed(Option.BLOCK_DURATION, Values::duration),
-                        r.parsed(Option.IP_CONNECT_RATE, RateSpec::parse),
-                        r.parsed(Option.MAX_PENDING_PER_IP, Values::countOrOff),
-                        r.parsed(Option.IP_AUTH_FAILURES, RateSpec::parseCount),
-                        r.parsed(Option.IP_BAN_DURATION, Values::duration),
-                        r.parsed(Option.TRUST_FORWARDED_FOR, Values::list),
-                        r.parsed(Option.LOGIN_FAILURES_PER_USER, RateSpec::parseCount),
-                        r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
-                        r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff)),
                 r.parsed(Option.AUTH_MODES, text -> {
                     Set<String> modes = new HashSet<>(Values.list(text));
                     modes.add("message");
@@ -82,12 +77,55 @@ public final class ConfigLoader {
                 }),
                 r.parsed(Option.TICKET_TTL, Values::duration),
                 r.parsed(Option.EXPIRY_WARNING, Values::duration),
-                r.parsed(Option.REVALIDATE_INTERVAL, Values::duration),
+                r.parsed(Option.REVALIDATE_INTERVAL, Values::duration));
+    }
+
+    private static LoginConfig logins(Resolver r, Path dataDir) {
+        Optional<String> users = r.optional(Option.USERS);
+        return new LoginConfig(
+                users.map(Path::of).orElse(dataDir.resolve("users.json")),
+                users.isPresent(),
+                r.parsed(Option.BCRYPT_COST, Values::integer),
+                r.parsed(Option.LOGIN_THREADS, Values::threads),
+                r.parsed(Option.LOGIN_QUEUE, Values::integer));
+    }
+
+    private static ConnectionConfig connections(Resolver r) {
+        return new ConnectionConfig(
+                r.parsed(Option.MAX_MESSAGE_BYTES, Values::size),
+                r.parsed(Option.MAX_OUTBOUND_BYTES, Values::size),
+                r.parsed(Option.HANDSHAKE_TIMEOUT, Values::duration),
+                r.parsed(Option.CLOSE_TIMEOUT, Values::duration),
+                r.parsed(Option.PING_INTERVAL, Values::duration));
+    }
+
+    private static RoomConfig rooms(Resolver r) {
+        return new RoomConfig(
+                r.optional(Option.ROOMS).map(Path::of).orElse(null),
+                r.parsed(Option.ROOM_DEFAULT, ConfigLoader::allowOrDeny),
+                r.parsed(Option.MAX_ROOMS_PER_CONNECTION, Values::integer));
+    }
+
+    private static EncryptionConfig encryption(Resolver r) {
+        return new EncryptionConfig(
                 r.parsed(Option.FERNET_KEYS, Values::list),
-                r.parsed(Option.FERNET_TTL, Values::duration),
-                r.optional(Option.TLS_KEYSTORE).map(Path::of).orElse(null),
-                r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null),
-                r.optional(Option.REDIS_URL).orElse(null));
+                r.parsed(Option.FERNET_TTL, Values::duration));
+    }
+
+    private static AbuseConfig abuse(Resolver r) {
+        return new AbuseConfig(
+                r.parsed(Option.RATE_LIMIT, RateSpec::parse),
+                r.parsed(Option.BLOCK_AFTER, Values::countOrOff),
+                r.parsed(Option.BLOCK_WINDOW, Values::duration),
+                r.parsed(Option.BLOCK_DURATION, Values::duration),
+                r.parsed(Option.IP_CONNECT_RATE, RateSpec::parse),
+                r.parsed(Option.MAX_PENDING_PER_IP, Values::countOrOff),
+                r.parsed(Option.IP_AUTH_FAILURES, RateSpec::parseCount),
+                r.parsed(Option.IP_BAN_DURATION, Values::duration),
+                r.parsed(Option.TRUST_FORWARDED_FOR, Values::list),
+                r.parsed(Option.LOGIN_FAILURES_PER_USER, RateSpec::parseCount),
+                r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
+                r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff));
     }
 
     private static boolean allowOrDeny(String text) {

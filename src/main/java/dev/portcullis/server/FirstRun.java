@@ -3,7 +3,7 @@ package dev.portcullis.server;
 import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
-import dev.portcullis.config.Config;
+import dev.portcullis.config.LoginConfig;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -22,20 +22,20 @@ final class FirstRun {
     private FirstRun() {
     }
 
-    static void ensureUsersFile(Config config, PasswordHasher hasher, SecureRandom random, PrintStream console)
+    static void ensureUsersFile(LoginConfig logins, PasswordHasher hasher, SecureRandom random, PrintStream console)
             throws IOException {
-        if (Files.exists(config.usersFile())) {
+        if (Files.exists(logins.usersFile())) {
             return;
         }
-        if (config.usersFileExplicit()) {
-            throw new IllegalArgumentException("users file " + config.usersFile() + " does not exist"
-                    + " (create it with: add-user NAME --users " + config.usersFile() + ")");
+        if (logins.usersFileExplicit()) {
+            throw new IllegalArgumentException("users file " + logins.usersFile() + " does not exist"
+                    + " (create it with: add-user NAME --users " + logins.usersFile() + ")");
         }
         byte[] raw = new byte[PASSWORD_BYTES];
         random.nextBytes(raw);
         String password = Base64.getUrlEncoder().withoutPadding().encodeToString(raw);
-        User admin = new User("admin", hasher.hash(password, config.bcryptCost()), List.of("admin"));
-        UserStore.write(config.usersFile(), List.of(admin));
+        User admin = new User("admin", hasher.hash(password, logins.bcryptCost()), List.of("admin"));
+        UserStore.write(logins.usersFile(), List.of(admin));
         // Printed straight to the console, never through a logger: this is the only copy of the password.
         console.println("""
                 ==================================================================
@@ -44,7 +44,7 @@ final class FirstRun {
                    password: %s
                  This password is shown once. Change it with:
                    java -jar portcullis.jar add-user admin --role admin
-                ==================================================================""".formatted(config.usersFile(), password));
+                ==================================================================""".formatted(logins.usersFile(), password));
         console.flush();
     }
 }

@@ -14,7 +14,11 @@ import dev.portcullis.cluster.LocalState;
 import dev.portcullis.cluster.RedisState;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.config.AbuseConfig;
+import dev.portcullis.config.AuthConfig;
 import dev.portcullis.config.Config;
+import dev.portcullis.config.ConnectionConfig;
+import dev.portcullis.config.ListenerConfig;
+import dev.portcullis.config.StorageConfig;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.http.HttpApi;
@@ -99,14 +103,15 @@ public final class Portcullis implements AutoCloseable {
         createDataDir();
         JwtSecret secret = loadSecret(random);
         PasswordHasher hasher = new PasswordHasher(random);
-        FirstRun.ensureUsersFile(config, hasher, random, console);
-        UserStore users = UserStore.open(config.usersFile());
+        FirstRun.ensureUsersFile(config.logins(), hasher, random, console);
+        UserStore users = UserStore.open(config.logins().usersFile());
 
-        AuditLog audit = own(AuditLog.open(config.auditLog(), clock));
-        TokenIssuer issuer = new TokenIssuer(secret, config.issuer(), config.tokenTtl(), clock);
-        TokenVerifier verifier = new TokenVerifier(secret, config.issuer(), config.clockLeeway(), clock);
+        AuditLog audit = own(AuditLog.open(config.storage().auditLog(), clock));
+        AuthConfig auth = config.auth();
+        TokenIssuer issuer = new TokenIssuer(secret, auth.issuer(), auth.tokenTtl(), clock);
+        TokenVerifier verifier = new TokenVerifier(secret, auth.issuer(), auth.clockLeeway(), clock);
         LoginService logins = own(new LoginService(users, hasher, issuer,
-                config.loginThreads(), config.loginQueue(), config.bcryptCost()));
+                config.logins().threads(), config.logins().queue(), config.logins().bcryptCost()));
 
         // Deadlines, heartbeats and hard closes: short tasks that only queue frames or close sockets.
         ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, Threads.named("gate-scheduler"));
@@ -121,15 +126,17 @@ public final class Portcullis implements AutoCloseable {
         String instance = Long.toHexString(random.nextLong() & 0xffffffffffL);
         SharedState shared = own(openSharedState(clock, limits, instance));
         scheduler.scheduleAtFixedRate(shared::purgeExpired, 1, 1, TimeUnit.MINUTES);
-        RoomPolicy.Default roomDefault = config.roomDefaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
-        RoomPolicy policy = config.roomsFile() == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(config.roomsFile(), roomDefault);
-        rooms = new RoomRegistry(policy, codec, clock, config.maxRoomsPerConnection(), shared, instance, EVENT_TIMEOUT);
+        RoomPolicy.Default roomDefault = config.rooms().defaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
+        Path roomRules = config.rooms().rulesFile();
+        RoomPolicy policy = roomRules == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(roomRules, roomDefault);
+        rooms = new RoomRegistry(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
 
-        SSLContext tls = config.tlsKeystore() == null ? null
-                : Tls.context(config.tlsKeystore(), config.tlsKeystorePassword().toCharArray());
+        ListenerConfig listeners = config.listeners();
+        SSLContext tls = listeners.tls()
+                ? Tls.context(listeners.tlsKeystore(), listeners.tlsKeystorePassword().toCharArray()) : null;
         ExecutorService tlsTasks = Executors.newSingleThreadExecutor(Threads.named("tls-tasks"));
         own(tlsTasks::shutdownNow);
-        OriginPolicy origins = new OriginPolicy(config.allowedOrigins(), config.allowMissingOrigin());
+        OriginPolicy origins = new OriginPolicy(listeners.allowedOrigins(), listeners.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
                 limits.ipBanDuration(), clock);
@@ -141,41 +148,43 @@ public final class Portcullis implements AutoCloseable {
             throttle.purgeIdle();
         }, 1, 1, TimeUnit.MINUTES);
 
-        TicketStore tickets = new TicketStore(shared, random, clock, config.ticketTtl());
+        TicketStore tickets = new TicketStore(shared, random, clock, auth.ticketTtl());
         SessionLifecycle lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit,
-                scheduler, clock, config.expiryWarning(), config.clockLeeway());
+                scheduler, clock, auth.expiryWarning(), auth.clockLeeway());
         shared.listen(new ClusterEvents(rooms, lifecycle, abuse));
-        long revalidate = config.revalidateInterval().toMillis();
+        long revalidate = auth.revalidateInterval().toMillis();
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
         ExecutorService revalidator = Executors.newSingleThreadExecutor(Threads.named("session-revalidator"));
         own(revalidator::shutdownNow);
         scheduler.scheduleAtFixedRate(() -> revalidator.execute(lifecycle::revalidate), revalidate, revalidate,
                 TimeUnit.MILLISECONDS);
-        if (config.authModes().contains("query-token")) {
+        if (auth.allows("query-token")) {
             log.warn("--auth-modes includes query-token: access tokens in URLs end up in proxy and browser logs."
                     + " Prefer tickets; Portcullis itself never logs the query string.");
         }
 
         Fernet fernet = loadFernet(random, clock);
+        Duration fernetTtl = config.encryption().fernetTtl();
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, lifecycle, tickets,
-                config.authModes().contains("ticket"), fernet, config.fernetTtl().isZero() ? null : config.fernetTtl(),
-                scheduler, config.authTimeout(), metrics);
-        GateServer ws = new GateServer(new InetSocketAddress(config.bind(), config.wsPort()),
-                config.maxMessageBytes(), config.maxOutboundBytes(), config.pingInterval(), config.closeTimeout(),
-                config.handshakeTimeout(), origins, ips, forwardedFor, limits.maxConnections(), config.authModes(),
-                gatekeeper, scheduler, metrics, tls, tlsTasks);
+                auth.allows("ticket"), fernet, fernetTtl.isZero() ? null : fernetTtl,
+                scheduler, auth.timeout(), metrics);
+        ConnectionConfig connections = config.connections();
+        GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
+                connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.pingInterval(),
+                connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
+                limits.maxConnections(), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
-        HttpApi http = own(HttpApi.start(new InetSocketAddress(config.bind(), config.httpPort()),
+        HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
-                        tickets, shared, lifecycle, users, issuer, config.authModes().contains("cookie"),
-                        config.tokenTtl(), metrics, config.authModes().contains("ticket"), wsPort),
-                config.tokenTtl().toSeconds(), tls));
+                        tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
+                        auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort),
+                auth.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
         // Pages this HTTP listener serves (the browser demo) may open the WebSocket: they are not foreign sites.
-        origins.allowOwn(OriginPolicy.ownOrigins(tls == null ? "http" : "https", config.bind(), httpPort));
+        origins.allowOwn(OriginPolicy.ownOrigins(tls == null ? "http" : "https", listeners.bind(), httpPort));
         log.info("listening: ws={} http={}", wsPort, httpPort);
     }
 
@@ -184,8 +193,10 @@ public final class Portcullis implements AutoCloseable {
      * in-process engine: memory, plus the revocation and block files in the data dir.
      */
     private SharedState openSharedState(Clock clock, AbuseConfig limits, String instance) throws IOException {
-        if (config.redisUrl() != null) {
-            RedisState redis = RedisState.start(config.redisUrl(), instance, limits.rateLimit(), clock, config.clockLeeway());
+        StorageConfig storage = config.storage();
+        Duration leeway = config.auth().clockLeeway();
+        if (storage.redisUrl() != null) {
+            RedisState redis = RedisState.start(storage.redisUrl(), instance, limits.rateLimit(), clock, leeway);
             try {
                 redis.firstAvailable().get(REDIS_START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
                 log.info("cluster: shared state in Redis at {}, instance {}", redis.redactedUrl(), instance);
@@ -199,16 +210,15 @@ public final class Portcullis implements AutoCloseable {
             }
             return redis;
         }
-        RevocationStore revocations = RevocationStore.open(config.dataDir().resolve("revocations.log"), clock,
-                config.clockLeeway());
-        Blocklist blocklist = Blocklist.open(config.dataDir().resolve("blocks.json"), clock);
+        RevocationStore revocations = RevocationStore.open(storage.dataDir().resolve("revocations.log"), clock, leeway);
+        Blocklist blocklist = Blocklist.open(storage.dataDir().resolve("blocks.json"), clock);
         return new LocalState(revocations, blocklist, new RateLimiter(limits.rateLimit(), clock), clock);
     }
 
     /** Keys from --fernet-keys, else from DATA_DIR/fernet.keys (one per line); none: encryption is off. */
     private Fernet loadFernet(SecureRandom random, Clock clock) throws IOException {
-        List<String> texts = config.fernetKeys();
-        Path file = config.dataDir().resolve("fernet.keys");
+        List<String> texts = config.encryption().fernetKeys();
+        Path file = config.storage().dataDir().resolve("fernet.keys");
         if (texts.isEmpty() && Files.exists(file)) {
             texts = Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
         }
@@ -225,29 +235,31 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private void createDataDir() throws IOException {
-        if (Files.isDirectory(config.dataDir())) {
+        Path dataDir = config.storage().dataDir();
+        if (Files.isDirectory(dataDir)) {
             return;
         }
-        if (config.dataDir().getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(config.dataDir(),
+        if (dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dataDir,
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
-            Files.createDirectories(config.dataDir());
+            Files.createDirectories(dataDir);
         }
     }
 
     private JwtSecret loadSecret(SecureRandom random) throws IOException {
-        if (config.jwtSecretExplicit()) {
-            if (!Files.exists(config.jwtSecretFile())) {
-                throw new IllegalArgumentException("JWT secret file " + config.jwtSecretFile() + " does not exist");
+        Path file = config.auth().jwtSecretFile();
+        if (config.auth().jwtSecretExplicit()) {
+            if (!Files.exists(file)) {
+                throw new IllegalArgumentException("JWT secret file " + file + " does not exist");
             }
-            return JwtSecret.read(config.jwtSecretFile());
+            return JwtSecret.read(file);
         }
-        JwtSecret.Loaded loaded = JwtSecret.readOrGenerate(config.jwtSecretFile(), random);
+        JwtSecret.Loaded loaded = JwtSecret.readOrGenerate(file, random);
         if (loaded.generated()) {
             log.warn("NO JWT SECRET WAS CONFIGURED: generated a random 256-bit secret into {} (mode 0600)."
                     + " Tokens stay valid across restarts while that file is kept; back it up, or set"
-                    + " --jwt-secret-file to share one secret between instances.", config.jwtSecretFile());
+                    + " --jwt-secret-file to share one secret between instances.", file);
         }
         return loaded.secret();
     }
@@ -290,8 +302,9 @@ public final class Portcullis implements AutoCloseable {
 
     /** The one line printed to stdout when both listeners are up. */
     public String readyLine() {
-        String host = config.bind().indexOf(':') >= 0 ? "[" + config.bind() + "]" : config.bind();
-        String s = config.tlsKeystore() == null ? "" : "s";
+        String bind = config.listeners().bind();
+        String host = bind.indexOf(':') >= 0 ? "[" + bind + "]" : bind;
+        String s = config.listeners().tls() ? "s" : "";
         return "portcullis ready ws=ws" + s + "://" + host + ":" + wsPort + " http=http" + s + "://" + host + ":" + httpPort;
     }
 

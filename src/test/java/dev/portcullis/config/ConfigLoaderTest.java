@@ -54,23 +54,23 @@ class ConfigLoaderTest {
     void defaults() {
         Config c = load(Map.of(), Map.of());
         Path data = Path.of("./data");
-        assertEquals("127.0.0.1", c.bind());
-        assertEquals(8080, c.wsPort());
-        assertEquals(8081, c.httpPort());
-        assertEquals(data, c.dataDir());
-        assertEquals(data.resolve("users.json"), c.usersFile());
-        assertFalse(c.usersFileExplicit());
-        assertEquals(data.resolve("jwt-secret"), c.jwtSecretFile());
-        assertFalse(c.jwtSecretExplicit());
-        assertEquals(data.resolve("audit.log"), c.auditLog());
-        assertEquals("portcullis", c.issuer());
-        assertEquals(Duration.ofHours(1), c.tokenTtl());
-        assertEquals(Duration.ofSeconds(5), c.clockLeeway());
-        assertEquals(Duration.ofSeconds(5), c.authTimeout());
-        assertEquals(65536, c.maxMessageBytes());
-        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.loginThreads());
-        assertEquals(64, c.loginQueue());
-        assertEquals(12, c.bcryptCost());
+        assertEquals("127.0.0.1", c.listeners().bind());
+        assertEquals(8080, c.listeners().wsPort());
+        assertEquals(8081, c.listeners().httpPort());
+        assertEquals(data, c.storage().dataDir());
+        assertEquals(data.resolve("users.json"), c.logins().usersFile());
+        assertFalse(c.logins().usersFileExplicit());
+        assertEquals(data.resolve("jwt-secret"), c.auth().jwtSecretFile());
+        assertFalse(c.auth().jwtSecretExplicit());
+        assertEquals(data.resolve("audit.log"), c.storage().auditLog());
+        assertEquals("portcullis", c.auth().issuer());
+        assertEquals(Duration.ofHours(1), c.auth().tokenTtl());
+        assertEquals(Duration.ofSeconds(5), c.auth().clockLeeway());
+        assertEquals(Duration.ofSeconds(5), c.auth().timeout());
+        assertEquals(65536, c.connections().maxMessageBytes());
+        assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.logins().threads());
+        assertEquals(64, c.logins().queue());
+        assertEquals(12, c.logins().bcryptCost());
         assertEquals("info", c.logLevel());
     }
 
@@ -79,12 +79,12 @@ class ConfigLoaderTest {
     void derivedPathsFollowDataDir() {
         Path data = dir.resolve("state");
         Config c = load(Map.of(), flags(Option.DATA_DIR, data.toString()));
-        assertEquals(data, c.dataDir());
-        assertEquals(data.resolve("users.json"), c.usersFile());
-        assertEquals(data.resolve("jwt-secret"), c.jwtSecretFile());
-        assertEquals(data.resolve("audit.log"), c.auditLog());
-        assertFalse(c.usersFileExplicit());
-        assertFalse(c.jwtSecretExplicit());
+        assertEquals(data, c.storage().dataDir());
+        assertEquals(data.resolve("users.json"), c.logins().usersFile());
+        assertEquals(data.resolve("jwt-secret"), c.auth().jwtSecretFile());
+        assertEquals(data.resolve("audit.log"), c.storage().auditLog());
+        assertFalse(c.logins().usersFileExplicit());
+        assertFalse(c.auth().jwtSecretExplicit());
     }
 
     @Test
@@ -93,18 +93,18 @@ class ConfigLoaderTest {
         Path users = dir.resolve("elsewhere/u.json");
         Path secret = dir.resolve("elsewhere/s");
         Config c = load(Map.of(), flags(Option.USERS, users.toString(), Option.JWT_SECRET_FILE, secret.toString()));
-        assertEquals(users, c.usersFile());
-        assertTrue(c.usersFileExplicit());
-        assertEquals(secret, c.jwtSecretFile());
-        assertTrue(c.jwtSecretExplicit());
+        assertEquals(users, c.logins().usersFile());
+        assertTrue(c.logins().usersFileExplicit());
+        assertEquals(secret, c.auth().jwtSecretFile());
+        assertTrue(c.auth().jwtSecretExplicit());
     }
 
     @Test
     @DisplayName("A named audit log file is used as given")
     void explicitAuditLog() {
         Path log = dir.resolve("a.log");
-        assertEquals(log, load(Map.of(), flags(Option.AUDIT_LOG, log.toString())).auditLog());
-        assertEquals(log, load(Map.of("PORTCULLIS_AUDIT_LOG", log.toString()), Map.of()).auditLog());
+        assertEquals(log, load(Map.of(), flags(Option.AUDIT_LOG, log.toString())).storage().auditLog());
+        assertEquals(log, load(Map.of("PORTCULLIS_AUDIT_LOG", log.toString()), Map.of()).storage().auditLog());
     }
 
     // Fails against ConfigLoader.java line 32: Optional.map(a -> null) yields an empty Optional, so orElse()
@@ -112,25 +112,25 @@ class ConfigLoaderTest {
     @Test
     @DisplayName("An audit log of '-' from a flag, the environment or the config file means stderr, represented as no file")
     void auditLogDashMeansStderr() throws IOException {
-        assertNull(load(Map.of(), flags(Option.AUDIT_LOG, "-")).auditLog());
-        assertNull(load(Map.of("PORTCULLIS_AUDIT_LOG", "-"), Map.of()).auditLog());
+        assertNull(load(Map.of(), flags(Option.AUDIT_LOG, "-")).storage().auditLog());
+        assertNull(load(Map.of("PORTCULLIS_AUDIT_LOG", "-"), Map.of()).storage().auditLog());
         Path file = propertiesFile("p.properties", "audit-log=-\n");
-        assertNull(load(Map.of(), flags(Option.CONFIG, file.toString())).auditLog());
+        assertNull(load(Map.of(), flags(Option.CONFIG, file.toString())).storage().auditLog());
     }
 
     static Stream<Arguments> precedenceCases() {
         return Stream.of(
                 Arguments.of(Option.WS_PORT, "PORTCULLIS_WS_PORT", "1001", "1002", "1003",
-                        (Function<Config, Object>) Config::wsPort, 1001, 1002, 1003, 8080),
+                        (Function<Config, Object>) c -> c.listeners().wsPort(), 1001, 1002, 1003, 8080),
                 Arguments.of(Option.BIND, "PORTCULLIS_BIND", "10.0.0.1", "10.0.0.2", "10.0.0.3",
-                        (Function<Config, Object>) Config::bind, "10.0.0.1", "10.0.0.2", "10.0.0.3", "127.0.0.1"),
+                        (Function<Config, Object>) c -> c.listeners().bind(), "10.0.0.1", "10.0.0.2", "10.0.0.3", "127.0.0.1"),
                 Arguments.of(Option.TOKEN_TTL, "PORTCULLIS_TOKEN_TTL", "10m", "2h", "PT5M",
-                        (Function<Config, Object>) Config::tokenTtl,
+                        (Function<Config, Object>) c -> c.auth().tokenTtl(),
                         Duration.ofMinutes(10), Duration.ofHours(2), Duration.ofMinutes(5), Duration.ofHours(1)),
                 Arguments.of(Option.MAX_MESSAGE_BYTES, "PORTCULLIS_MAX_MESSAGE_BYTES", "2KiB", "512KiB", "4096",
-                        (Function<Config, Object>) Config::maxMessageBytes, 2048, 524288, 4096, 65536),
+                        (Function<Config, Object>) c -> c.connections().maxMessageBytes(), 2048, 524288, 4096, 65536),
                 Arguments.of(Option.ISSUER, "PORTCULLIS_ISSUER", "flag-iss", "env-iss", "file-iss",
-                        (Function<Config, Object>) Config::issuer, "flag-iss", "env-iss", "file-iss", "portcullis"),
+                        (Function<Config, Object>) c -> c.auth().issuer(), "flag-iss", "env-iss", "file-iss", "portcullis"),
                 Arguments.of(Option.LOG_LEVEL, "PORTCULLIS_LOG_LEVEL", "debug", "WARN", "error",
                         (Function<Config, Object>) Config::logLevel, "debug", "warn", "error", "info"));
     }
@@ -174,7 +174,7 @@ class ConfigLoaderTest {
         env.put("portcullis_ws_port", "1");
         env.put("PORTCULLIS_WS-PORT", "2");
         env.put("WS_PORT", "3");
-        assertEquals(8080, load(env, Map.of()).wsPort());
+        assertEquals(8080, load(env, Map.of()).listeners().wsPort());
     }
 
     @Test
@@ -182,8 +182,8 @@ class ConfigLoaderTest {
     void configFileFromEnvironment() throws IOException {
         Path file = propertiesFile("env.properties", "http-port=7001\nbind=192.0.2.1\n");
         Config c = load(Map.of("PORTCULLIS_CONFIG", file.toString()), Map.of());
-        assertEquals(7001, c.httpPort());
-        assertEquals("192.0.2.1", c.bind());
+        assertEquals(7001, c.listeners().httpPort());
+        assertEquals("192.0.2.1", c.listeners().bind());
     }
 
     @Test
@@ -192,7 +192,7 @@ class ConfigLoaderTest {
         Path fromEnv = propertiesFile("env.properties", "http-port=7001\n");
         Path fromFlag = propertiesFile("flag.properties", "http-port=7002\n");
         Config c = load(Map.of("PORTCULLIS_CONFIG", fromEnv.toString()), flags(Option.CONFIG, fromFlag.toString()));
-        assertEquals(7002, c.httpPort());
+        assertEquals(7002, c.listeners().httpPort());
     }
 
     @Test
@@ -202,11 +202,11 @@ class ConfigLoaderTest {
         Path file = propertiesFile("p.properties",
                 "# comment\ndata-dir=" + data + "\nusers=" + dir.resolve("u.json") + "\n");
         Config c = load(Map.of(), flags(Option.CONFIG, file.toString()));
-        assertEquals(data, c.dataDir());
-        assertEquals(data.resolve("jwt-secret"), c.jwtSecretFile());
-        assertEquals(data.resolve("audit.log"), c.auditLog());
-        assertEquals(dir.resolve("u.json"), c.usersFile());
-        assertTrue(c.usersFileExplicit());
+        assertEquals(data, c.storage().dataDir());
+        assertEquals(data.resolve("jwt-secret"), c.auth().jwtSecretFile());
+        assertEquals(data.resolve("audit.log"), c.storage().auditLog());
+        assertEquals(dir.resolve("u.json"), c.logins().usersFile());
+        assertTrue(c.logins().usersFileExplicit());
     }
 
     @Test
@@ -281,7 +281,7 @@ class ConfigLoaderTest {
     @DisplayName("Values are trimmed and the log level is case-insensitive")
     void trimsValues() {
         Config c = load(Map.of("PORTCULLIS_LOG_LEVEL", " DEBUG "), flags(Option.WS_PORT, " 9000 "));
-        assertEquals(9000, c.wsPort());
+        assertEquals(9000, c.listeners().wsPort());
         assertEquals("debug", c.logLevel());
     }
 }
