@@ -25,8 +25,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The selector's selected-key set is emptied after a pass with a read ({@link SelectedKeySweep}), and no
  * frame is lost or left unwritten because of it. A bare Java-WebSocket server with the gate's socket
- * factory, driven by real sockets: "all" sends a line to every connection (writes without reads, which
- * is what leaves keys behind), anything else is echoed.
+ * factory and, as in production, its {@link WriteNudger} (the library's own lost write wake-up is not what
+ * this test is about), driven by real sockets: "all" sends a line to every connection (writes without
+ * reads, which is what leaves keys behind), anything else is echoed.
  */
 class SelectedKeySweepTest {
     private static final int CLIENTS = 50;
@@ -51,6 +52,13 @@ class SelectedKeySweepTest {
                 new IpGuard(off, 0, off, Duration.ofMinutes(1), Clock.systemUTC()), null, null);
         CompletableFuture<Integer> started = new CompletableFuture<>();
         server = new WebSocketServer(new InetSocketAddress("127.0.0.1", 0)) {
+            private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);
+
+            private void send(WebSocket conn, String text) {
+                conn.send(text);
+                nudger.queued((GateSocketFactory.CountingSocket) conn);
+            }
+
             @Override
             public void onOpen(WebSocket conn, ClientHandshake handshake) {
             }
@@ -62,9 +70,9 @@ class SelectedKeySweepTest {
             @Override
             public void onMessage(WebSocket conn, String message) {
                 if (message.equals("all")) {
-                    getConnections().forEach(c -> c.send("to all"));
+                    getConnections().forEach(c -> send(c, "to all"));
                 } else {
-                    conn.send(message);
+                    send(conn, message);
                 }
             }
 
@@ -77,6 +85,8 @@ class SelectedKeySweepTest {
 
             @Override
             public void onStart() {
+                scheduler.scheduleWithFixedDelay(nudger::pass, WriteNudger.PERIOD_MILLIS, WriteNudger.PERIOD_MILLIS,
+                        TimeUnit.MILLISECONDS);
                 started.complete(getPort());
             }
         };
