@@ -29,6 +29,9 @@ const CLOSES = {
   "1008 Slow consumer": ["backoff", "The client did not read fast enough: over --max-outbound-bytes waited for it.",
     "With backoff; keep the token, join the rooms again, and use seq to see what was missed."],
   "1001": ["now", "The server is shutting down.", "At once (spread over 0-1 s); if that fails, with backoff. Keep the token."],
+  "1011 Try again later": ["backoff", "The server (a cluster instance) cannot reach its shared state, Redis, so the "
+    + "credential could not be checked now; nothing is wrong with it, and it is not a failed auth.",
+    "With backoff, with the same credential (a new ticket for each try in ticket mode)."],
   "1011": ["backoff", "A server bug.", "With backoff."],
   "1009": ["never", "A message over --max-message-bytes.", "Never resend that message: a client bug."],
   "1007": ["never", "A text message that was not UTF-8.", "Never: a client bug."],
@@ -56,7 +59,9 @@ export function movesFor(from, code, reason) {
     return [["CLOSED", "handshake failed"]];
   }
   if (from === "AWAITING_AUTH") {
-    return [["CLOSED", reason === "Auth timeout" ? "AUTH_TIMED_OUT" : code === 1008 ? "AUTH_FAILED" : "DISCONNECTED"]];
+    // §2: a refused auth closes with 1008, or with 1011 Try again later when a cluster cannot check it now.
+    const refused = code === 1008 || (code === 1011 && reason === "Try again later");
+    return [["CLOSED", reason === "Auth timeout" ? "AUTH_TIMED_OUT" : refused ? "AUTH_FAILED" : "DISCONNECTED"]];
   }
   if (reason === "Blocked for abuse") {
     return [["BLOCKED", "BLOCK"], ["CLOSED", "DISCONNECTED"]];

@@ -22,6 +22,7 @@ const app = {
   failures: 0, // consecutive failed attempts, for the backoff of §6
   reconnectAt: 0,
   reconnectTimer: null,
+  reconnectWhy: "", // what the planned reconnect follows, when it is not a close
   key: null, // Fernet keys, when encryption was asked for
   encrypted: false, // auth_ok granted encryption: every later frame is a Fernet token
   inbound: Promise.resolve(), // WebCrypto is asynchronous: these chains keep frames in order
@@ -29,6 +30,7 @@ const app = {
   nextId: 1,
   pausedUntil: 0, // after rate_limited, nothing is sent before this time (§12.1)
   refreshing: false,
+  httpTrouble: false, // the login status shows a failure of the API that passes (503)
   refreshes: 0,
 };
 const rooms = new Rooms(syncControls);
@@ -74,7 +76,7 @@ async function login() {
   }
 }
 
-/** POST with the token; on a refused token the page forgets it. */
+/** POST with the token; on a refused token the page forgets it. Returns api.js's answer. */
 async function withToken(path) {
   const res = await api.withToken(path, app.token);
   if (!res.ok) {
@@ -82,13 +84,22 @@ async function withToken(path) {
       dropToken(res.message);
     } else {
       status("login-status", res.message, "bad");
+      app.httpTrouble = true;
     }
+  } else if (app.httpTrouble) {
+    app.httpTrouble = false; // the API answers again: the last failure no longer applies
+    status("login-status", `Logged in as ${app.claims.sub}.`, "good");
   }
-  return res.ok ? res.body : null;
+  return res;
+}
+
+/** An answer that passes (§7: 503, e.g. broker_unavailable while a cluster is cut off from Redis; or no answer). */
+function passing(res) {
+  return res.status === 503 || res.status === 0;
 }
 
 async function logout() {
-  if (await withToken("/auth/logout")) {
+  if ((await withToken("/auth/logout")).ok) {
     dropToken("Logged out: the token is revoked; connections that used it close with Token revoked.");
   }
 }
@@ -99,12 +110,19 @@ async function refreshToken(why) {
     return;
   }
   app.refreshing = true;
-  const body = await withToken("/auth/refresh");
+  const res = await withToken("/auth/refresh");
   app.refreshing = false;
-  if (body) {
-    setToken(body.access_token);
+  if (res.ok) {
+    setToken(res.body.access_token);
     note(`new token from POST /auth/refresh (${why})`);
     send({ type: "refresh", token: app.token });
+  } else if (passing(res) && app.state === "AUTHENTICATED") {
+    // §7.5: the old token stays valid; try again after Retry-After while the connection lasts.
+    const delay = Math.max(1000 * (res.retryAfter || 1), Math.random() * 2000);
+    if (Date.now() + delay < app.sessionEnd * 1000) {
+      note(`POST /auth/refresh answered ${res.status || "nothing"}; trying again in ${(delay / 1000).toFixed(1)} s`, "error");
+      setTimeout(() => refreshToken(why), delay);
+    }
   }
 }
 
@@ -151,14 +169,25 @@ async function connect() {
   if (app.mode === "token") {
     first = { type: "auth", token: app.token };
   } else if (app.mode.startsWith("ticket")) {
-    const body = await withToken("/auth/ticket"); // single-use, 30 s (§13.1)
-    if (!body) {
+    const res = await withToken("/auth/ticket"); // single-use, 30 s (§13.1)
+    if (app.stopped || app.ws) {
+      return undefined; // the person disconnected, or connected again, while the ticket was on its way
+    }
+    if (!res.ok) {
+      // 503 broker_unavailable (a cluster cut off from Redis, §7.4) or no answer: the token is fine, so try
+      // again as after a close, no sooner than Retry-After. 401: the token is gone; log in again.
+      if (passing(res) && app.token && $("auto-reconnect").checked) {
+        scheduleReconnect(1000 * (res.retryAfter || 1), `POST /auth/ticket answered ${res.status || "nothing"}`);
+      } else {
+        status("connect-status", "Not connected: no ticket (see the login status).", "bad");
+      }
+      syncControls();
       return undefined;
     }
     if (app.mode === "ticket") {
-      first = { type: "auth", ticket: body.ticket };
+      first = { type: "auth", ticket: res.body.ticket };
     } else {
-      url += `?ticket=${encodeURIComponent(body.ticket)}`;
+      url += `?ticket=${encodeURIComponent(res.body.ticket)}`;
     }
   }
   if (first && app.key) {
@@ -223,6 +252,12 @@ async function receive(ws, data) {
         app.pausedUntil = Date.now() + msg.retry_after_ms;
       }
       rooms.error(msg);
+      if (msg.code === "broker_unavailable" && rooms.wanted.has(msg.room) && !rooms.members.has(msg.room)) {
+        // A re-join the cluster could not carry out now (§5, §15): ask again after a backoff, not forgetting it.
+        const room = msg.room;
+        setTimeout(() => rooms.wanted.has(room) && !rooms.members.has(room) && send({ type: "join", room }),
+          1000 + Math.random() * 2000);
+      }
       break;
     case "joined": rooms.joined(msg); break;
     case "left": rooms.left(msg); break;
@@ -313,13 +348,24 @@ function closed(ws, { code, reason }) {
     status("connect-status", "Disconnected.");
   } else if (!retry || !$("auto-reconnect").checked) {
     status("connect-status", `Closed with ${code}; not reconnecting (see Last close).`, "bad");
+  } else if (advice.policy === "now") {
+    scheduleReconnect(0, "", Math.random() * 1000); // a server that is shutting down: within 1 s (§6)
   } else {
-    // §6: full jitter under ceilings of 1, 2, 4, ... 30 s; a server that is shutting down, within 1 s.
-    const delay = Math.random() * (advice.policy === "now" ? 1000 : Math.min(30000, 1000 * 2 ** app.failures++));
-    app.reconnectAt = Date.now() + delay;
-    app.reconnectTimer = setTimeout(() => { app.reconnectAt = 0; connect(); }, delay);
+    scheduleReconnect(0, "");
   }
   syncControls();
+  tick();
+}
+
+/**
+ * Plans the next connect(): §6's full jitter under ceilings of 1, 2, 4, ... 30 s (or `delay` when given),
+ * and no sooner than `floor` ms (a Retry-After). `why` is shown while waiting.
+ */
+function scheduleReconnect(floor, why, delay = Math.random() * Math.min(30000, 1000 * 2 ** app.failures++)) {
+  const wait = Math.max(floor, delay);
+  app.reconnectAt = Date.now() + wait;
+  app.reconnectWhy = why;
+  app.reconnectTimer = setTimeout(() => { app.reconnectAt = 0; connect(); }, wait);
   tick();
 }
 
@@ -347,7 +393,8 @@ function tick() {
     ? `${clock(end * 1000)} (${end * 1000 > Date.now() ? `in ${formatDuration(end - Date.now() / 1000)}` : "passed"})` : "—";
   if (app.reconnectAt) {
     const wait = Math.max(0, (app.reconnectAt - Date.now()) / 1000).toFixed(1);
-    status("connect-status", `Reconnecting in ${wait} s (attempt ${app.failures + 1}).`);
+    const why = app.reconnectWhy ? ` after ${app.reconnectWhy}` : "";
+    status("connect-status", `Reconnecting in ${wait} s (attempt ${app.failures + 1})${why}.`);
   } else if (app.state === "AUTHENTICATED") {
     status("connect-status", `Connected to ${app.wsUrl}`, "good");
   }

@@ -64,14 +64,26 @@ export class Rooms {
     this.render();
   }
 
-  /** An error from the server (§4.3), shown in its room, or the shown one. */
+  /** An error from the server (§4.3), shown in its room, or the shown one, with what it means for the room. */
   error({ code, message, room, id }) {
     const pending = id && this.pending.get(id);
     if (pending) {
       pending.classList.replace("pending", "failed");
+      pending.querySelector(".meta").textContent = "not delivered";
       this.pending.delete(id);
     }
-    this.line(room && this.logs.has(room) ? room : this.current, "error", `error ${code}: ${message}`);
+    const rejoin = room && this.wanted.has(room) && !this.members.has(room); // a join after a reconnect
+    let hint = "";
+    if (code === "broker_unavailable") {
+      // §5, §15: the cluster is cut off from Redis for now; nothing was done, and nothing is wrong with the request.
+      hint = rejoin ? " — the server cannot reach its cluster just now; joining again shortly"
+        : " — the server cannot reach its cluster just now; send it again in a moment";
+    } else if (rejoin && (code === "access_denied" || code === "too_many_rooms")) {
+      this.wanted.delete(room); // refused for good (§5): asking again would only add violations (§12.2)
+      hint = " — not joining it again";
+    }
+    this.line(room && this.logs.has(room) ? room : this.current, "error", `error ${code}: ${message}${hint}`);
+    this.render();
   }
 
   /** A message just sent with client id `id`, shown greyed until acknowledged. */

@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -20,6 +21,10 @@ import java.util.function.Supplier;
  */
 final class Engine implements Link.Events {
     private static final System.Logger log = System.getLogger(PortcullisClient.class.getName());
+    /** Refusals of a {@code join} that asking again cannot change (protocol.md §5): the room is forgotten. */
+    private static final Set<String> FINAL_JOIN_REFUSALS = Set.of("access_denied", "invalid_room", "too_many_rooms");
+    /** Refusals that pass (§5): the request was not judged, only not served now. Asked again after a delay. */
+    private static final Set<String> TRANSIENT_REFUSALS = Set.of("broker_unavailable", "rate_limited");
 
     private final Settings settings;
     private final EventLoop loop;
@@ -27,6 +32,17 @@ final class Engine implements Link.Events {
     private final Pending pending = new Pending();
     /** Rooms to be in: joined and not left. Re-joined after every reconnect. */
     private final Set<String> rooms = new LinkedHashSet<>();
+    /**
+     * Rooms of {@link #rooms} whose re-join on this connection was refused for a passing reason (a cluster
+     * cut off from Redis, the rate limit): they are asked for again after a delay, not forgotten.
+     */
+    private final Set<String> rejoinLater = new LinkedHashSet<>();
+    /** The next round of {@link #rejoinLater}, or null when none is planned. */
+    private ScheduledFuture<?> rejoinTimer;
+    /** Rounds of re-joins on this connection that were refused again: the n of their backoff. */
+    private int rejoinRounds;
+    /** The longest {@code retry_after_ms} of the last refusals: re-joins are paced by it (§5 rate_limited). */
+    private Duration rejoinPace = Duration.ZERO;
     /** Completes once the client has stopped for good and its socket is gone. */
     private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
@@ -89,8 +105,9 @@ final class Engine implements Link.Events {
     CompletableFuture<Void> leave(String room) {
         rooms.remove(room); // even if the leave is never answered, the room is not joined again
         roomsView = Set.copyOf(rooms);
-        if (state != ClientState.AUTHENTICATED) {
-            return CompletableFuture.completedFuture(null); // no connection, no membership
+        boolean awaitingRejoin = rejoinLater.remove(room);
+        if (state != ClientState.AUTHENTICATED || awaitingRejoin) {
+            return CompletableFuture.completedFuture(null); // no connection, or not a member on this one
         }
         return request(Pending.Kind.LEAVE, room, () -> codec.leave(room));
     }
@@ -282,18 +299,90 @@ final class Engine implements Link.Events {
         roles = ok.roles();
         expiresAt = Instant.ofEpochSecond(ok.expiresAt());
         // Rooms belong to the connection (§1): ask for them again before anything else is sent.
+        rejoinLater.clear();
+        cancelRejoin();
+        rejoinRounds = 0;
+        rejoinPace = Duration.ZERO;
         for (String room : List.copyOf(rooms)) {
-            link.send(codec.join(room));
-            pending.<List<String>>add(Pending.Kind.JOIN, room).whenComplete((members, e) -> {
-                if (e instanceof RequestRefusedException) {
-                    rooms.remove(room); // e.g. access_denied after a change of roles: never retry it (§5)
-                    roomsView = Set.copyOf(rooms);
-                }
-            });
+            rejoin(link, room);
         }
         move(ClientState.AUTHENTICATED);
         notify(() -> settings.listener().onAuthenticated(ok.user(), ok.roles(), Instant.ofEpochSecond(ok.expiresAt())));
         firstConnect.complete(null);
+    }
+
+    /**
+     * Sends a {@code join} for a room the client was in before the reconnect. Only a refusal that will not
+     * change (§5: {@code access_denied}, {@code invalid_room}, {@code too_many_rooms}) forgets the room; any
+     * other ({@code broker_unavailable} while the cluster is cut off from Redis, {@code rate_limited}) is
+     * asked for again later. A connection that ends first leaves the room to the next {@code auth_ok}.
+     */
+    private void rejoin(Link l, String room) {
+        l.send(codec.join(room));
+        pending.<List<String>>add(Pending.Kind.JOIN, room).whenComplete((members, e) -> {
+            if (e instanceof RequestRefusedException refused) {
+                rejoinRefused(l, room, refused);
+            } else if (e == null && link == l) {
+                rejoinRounds = 0; // the server serves joins again: a later refusal starts a new backoff
+            }
+        });
+    }
+
+    private void rejoinRefused(Link l, String room, RequestRefusedException refused) {
+        if (FINAL_JOIN_REFUSALS.contains(refused.code())) {
+            rooms.remove(room); // asking again would be refused again, and access_denied is a violation (§12.2)
+            roomsView = Set.copyOf(rooms);
+            return;
+        }
+        if (link != l || state != ClientState.AUTHENTICATED || !rooms.contains(room)) {
+            return;
+        }
+        rejoinLater.add(room);
+        Duration retryAfter = refused.retryAfter().orElse(Duration.ZERO);
+        rejoinPace = atLeast(rejoinPace, retryAfter);
+        // One round for every refusal of a burst: at the backoff of §6, and never before retry_after_ms (§5).
+        Duration delay = atLeast(settings.backoff().delay(rejoinRounds, settings.random()), retryAfter);
+        if (rejoinTimer == null || rejoinTimer.getDelay(TimeUnit.MILLISECONDS) < delay.toMillis()) {
+            cancelRejoin();
+            rejoinTimer = loop.schedule(delay, () -> rejoinRound(l));
+        }
+    }
+
+    /**
+     * Asks again for the rooms of {@link #rejoinLater}. After a {@code rate_limited} they go one per
+     * {@code retry_after_ms}, "paced below the limit" as §5 asks: a burst would be refused again, and each
+     * refusal is a violation towards a block (§12.2).
+     */
+    private void rejoinRound(Link l) {
+        rejoinTimer = null;
+        if (link != l || state != ClientState.AUTHENTICATED) {
+            return;
+        }
+        rejoinRounds++;
+        Duration pace = rejoinPace;
+        rejoinPace = Duration.ZERO;
+        List<String> due = List.copyOf(rejoinLater);
+        for (int i = 0; i < due.size(); i++) {
+            String room = due.get(i);
+            Runnable send = () -> {
+                // Still wanted (not left meanwhile), and still on this connection.
+                if (link == l && state == ClientState.AUTHENTICATED && rejoinLater.remove(room)) {
+                    rejoin(l, room);
+                }
+            };
+            if (i == 0 || pace.isZero()) {
+                send.run();
+            } else {
+                loop.schedule(pace.multipliedBy(i), send);
+            }
+        }
+    }
+
+    private void cancelRejoin() {
+        if (rejoinTimer != null) {
+            rejoinTimer.cancel(false);
+            rejoinTimer = null;
+        }
     }
 
     /** {@code expiring} (§13.3): get a fresh token over HTTP and hand it to the server with {@code refresh}. */
@@ -302,36 +391,73 @@ final class Engine implements Link.Events {
             return; // once per end
         }
         refreshedFor = expiring;
-        offerRefresh(settings.credentials().refresh(token), true);
+        offerRefresh(link, settings.credentials().refresh(token), true, 0);
     }
 
     /**
-     * Sends the token {@code source} gives in a {@code refresh} on the current connection. It becomes the
+     * Sends the token {@code source} gives in a {@code refresh} on connection {@code l}. It becomes the
      * client's token (for later reconnects too) once {@code refreshed} accepts it; after an
      * {@code invalid_refresh} the old token stands, and the client tries once more with a new credential
      * (§5). If that fails too, the server closes at the end with {@code Token expired} and the client
-     * logs in again (§6).
+     * logs in again (§6). What passes is retried with backoff while the connection lasts: a 503 from the
+     * HTTP API (§7: {@code broker_unavailable} in a cluster cut off from Redis, where the old token stays
+     * valid), and a {@code refresh} refused with {@code broker_unavailable} or {@code rate_limited}.
+     *
+     * @param tries the attempts of this refresh so far: the n of the backoff
      */
-    private void offerRefresh(CompletableFuture<String> source, boolean again) {
-        Link l = link;
+    private void offerRefresh(Link l, CompletableFuture<String> source, boolean again, int tries) {
         source.whenComplete((fresh, e) -> loop.post(() -> {
-            if (e != null) {
-                log.log(System.Logger.Level.WARNING, "could not get a token to refresh with ({0}); the server will"
-                        + " close the connection at its end and the client will log in again", unwrap(e).getMessage());
-                return;
-            }
             if (link != l || state != ClientState.AUTHENTICATED) {
                 return; // that connection is gone; the next one is warned, and refreshes, on its own
+            }
+            if (e != null) {
+                PortcullisException why = unwrap(e);
+                if (why instanceof LoginFailedException lf && lf.status() == 503) {
+                    Duration delay = atLeast(settings.backoff().delay(tries, settings.random()),
+                            lf.retryAfter().orElse(Duration.ofSeconds(1)));
+                    if (refreshLater(l, delay, () -> offerRefresh(l, settings.credentials().refresh(token), again, tries + 1))) {
+                        return;
+                    }
+                }
+                log.log(System.Logger.Level.WARNING, "could not get a token to refresh with ({0}); the server will"
+                        + " close the connection at its end and the client will log in again", why.getMessage());
+                return;
             }
             l.send(codec.refresh(fresh));
             pending.add(Pending.Kind.REFRESH, null).whenComplete((accepted, refused) -> {
                 if (refused == null) {
                     token = fresh;
+                } else if (refused instanceof RequestRefusedException r && TRANSIENT_REFUSALS.contains(r.code())) {
+                    // The token was not judged, only not checked now (or not read): offer the same one again.
+                    Duration delay = atLeast(settings.backoff().delay(tries, settings.random()),
+                            r.retryAfter().orElse(Duration.ZERO));
+                    if (!refreshLater(l, delay, () -> offerRefresh(l, CompletableFuture.completedFuture(fresh), again, tries + 1))) {
+                        log.log(System.Logger.Level.WARNING, "refresh refused with {0} until the connection's end; the"
+                                + " server will close it and the client will log in again", r.code());
+                    }
                 } else if (again && refused instanceof RequestRefusedException) {
-                    offerRefresh(settings.credentials().fresh(), false);
+                    offerRefresh(l, settings.credentials().fresh(), false, 0);
                 }
             });
         }));
+    }
+
+    /**
+     * Runs {@code retry} after {@code delay} on connection {@code l}, if that is before the connection's
+     * end (a refresh after it is of no use: the server closes with {@code Token expired}, and the client
+     * logs in again, §6). Returns whether it is planned.
+     */
+    private boolean refreshLater(Link l, Duration delay, Runnable retry) {
+        Instant end = expiresAt;
+        if (end != null && !settings.clock().instant().plus(delay).isBefore(end)) {
+            return false;
+        }
+        loop.schedule(delay, () -> {
+            if (link == l && state == ClientState.AUTHENTICATED) {
+                retry.run();
+            }
+        });
+        return true;
     }
 
     @Override
@@ -341,6 +467,8 @@ final class Engine implements Link.Events {
         }
         link = null;
         cancelTimer();
+        cancelRejoin();
+        rejoinLater.clear(); // the next auth_ok asks for every room again
         ConnectionClosedException why = new ConnectionClosedException(code, reason);
         pending.failAll(why);
         notify(() -> settings.listener().onClosed(code, reason));

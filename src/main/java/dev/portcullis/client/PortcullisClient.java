@@ -99,7 +99,10 @@ public final class PortcullisClient implements AutoCloseable {
     /**
      * Joins {@code room}; the future gives the members (protocol.md §4.5) or fails with
      * {@link RequestRefusedException} ({@code access_denied}, {@code too_many_rooms}, ...). Once joined,
-     * the room is joined again after every reconnect until {@link #leave}.
+     * the room is joined again after every reconnect until {@link #leave}. A re-join refused for good
+     * ({@code access_denied}, {@code invalid_room}, {@code too_many_rooms}) forgets the room; one refused for
+     * a reason that passes ({@code broker_unavailable}, {@code rate_limited}) is asked for again after a
+     * backoff, never sooner than {@code retry_after_ms} (protocol.md §5).
      *
      * @throws IllegalArgumentException if {@code room} is not 1-64 characters of {@code A-Z a-z 0-9 . _ : -}
      */
@@ -325,7 +328,16 @@ public final class PortcullisClient implements AutoCloseable {
 
                 @Override
                 public CompletableFuture<String> refresh(String current) {
-                    return api == null ? fresh() : api.refresh(current).exceptionallyCompose(e -> fresh());
+                    if (api == null) {
+                        return fresh();
+                    }
+                    // A 503 (§7.5: broker_unavailable in a cluster cut off from Redis) says nothing against the
+                    // token: the caller retries the refresh. Any other failure: a login or the supplier instead.
+                    return api.refresh(current).exceptionallyCompose(e -> {
+                        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                        return cause instanceof LoginFailedException lf && lf.status() == 503
+                                ? CompletableFuture.failedFuture(cause) : fresh();
+                    });
                 }
             };
         }

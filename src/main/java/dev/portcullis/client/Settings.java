@@ -16,7 +16,10 @@ record Settings(URI wsUri, HttpClient http, Credentials credentials, Clock clock
         /** A new token: a login with the password, or the application's supplier. */
         CompletableFuture<String> fresh();
 
-        /** A token to replace {@code current} before it expires: {@code POST /auth/refresh}, else a new one. */
+        /**
+         * A token to replace {@code current} before it expires: {@code POST /auth/refresh}, else a new one.
+         * Fails with a {@link LoginFailedException} of status 503 when the refresh should be tried again later.
+         */
         CompletableFuture<String> refresh(String current);
     }
 }

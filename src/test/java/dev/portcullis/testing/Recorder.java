@@ -10,9 +10,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A {@link ClientListener} that records every callback as a record, in the order the client made them,
- * so tests can wait for one and read the transcript.
+ * so tests can wait for one and read the transcript. Tests may extend it to note more (the time of a callback).
  */
-public final class Recorder implements ClientListener {
+public class Recorder implements ClientListener {
     public sealed interface Event permits Authenticated, Joined, Message, Presence, Error, Refreshed, StateChange, Closed,
             Reconnecting {
     }

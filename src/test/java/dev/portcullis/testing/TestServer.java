@@ -54,6 +54,14 @@ public final class TestServer implements AutoCloseable {
     }
 
     public static TestServer start(Path dataDir, String... extraArgs) {
+        return start(dataDir, MutableClock.atNow(), extraArgs);
+    }
+
+    /**
+     * A server on {@code clock}: a restarted server given its predecessor's clock sees no time pass, so
+     * state kept by time (a rate bucket in Redis, token ends) is where the first one left it.
+     */
+    public static TestServer start(Path dataDir, MutableClock clock, String... extraArgs) {
         try {
             Files.createDirectories(dataDir);
             Path users = dataDir.resolve("users.json");
@@ -77,7 +85,6 @@ public final class TestServer implements AutoCloseable {
                     "--login-failures-per-ip", "off", "--max-connections", "off"));
             args.addAll(List.of(extraArgs));
             Config config = new ConfigLoader(Map.of()).load(CommandLine.parse(args.toArray(String[]::new)).flags());
-            MutableClock clock = MutableClock.atNow();
             // The users file is given, so nothing is printed for the operator.
             Portcullis server = Portcullis.start(config, clock, new SecureRandom(),
                     new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));

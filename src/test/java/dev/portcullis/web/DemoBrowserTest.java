@@ -12,6 +12,7 @@ import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.RedisServer;
 import dev.portcullis.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.function.Predicate;
 import org.awaitility.core.ConditionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -50,7 +52,10 @@ class DemoBrowserTest {
     @TempDir
     Path dir;
     TestServer server;
+    RedisServer redis;
     DevTools page;
+    /** Errors the browser logs that a test provokes on purpose (a refused fetch is logged as one). */
+    Predicate<String> expectedErrors = e -> false;
 
     @BeforeAll
     static void launch() throws IOException {
@@ -80,10 +85,13 @@ class DemoBrowserTest {
         }
         // What the page showed at the end of each test, for a look when one fails.
         page.screenshot(Path.of("target", "demo-screenshots", test.getTestMethod().orElseThrow().getName() + ".png"));
-        List<String> errors = page.errors();
+        List<String> errors = page.errors().stream().filter(expectedErrors.negate()).toList();
         chromium.closePage(page);
         if (server != null) {
             server.close();
+        }
+        if (redis != null) {
+            redis.close();
         }
         assertEquals(List.of(), errors, "the page logged errors");
     }
@@ -229,6 +237,50 @@ class DemoBrowserTest {
         assertTrue(page.text("#close-advice").startsWith("Reconnect with backoff"));
         eventually().until(() -> page.text("#connect-status").startsWith("Reconnecting in")
                 || page.text("#transitions").split("handshake → AWAITING_AUTH", -1).length > 2);
+    }
+
+    /** Kills the cluster's Redis and waits until the instance says it is cut off (§7.2). */
+    private void cutOff() {
+        redis.kill();
+        eventually().until(() -> server.send(HttpRequest.newBuilder(server.httpUri("/healthz")).GET().build()).statusCode() == 503);
+    }
+
+    @Test
+    @DisplayName("§2, §6, §7.4, §15: cut off from Redis, the page reads 1011 Try again later as AUTH_FAILED and retries, retries a 503 from POST /auth/ticket until Redis is back, and shows broker_unavailable in the chat log")
+    void clusterOutage() {
+        redis = RedisServer.start();
+        server = TestServer.start(dir, "--redis-url", redis.url());
+        expectedErrors = e -> e.contains("status of 503"); // Chromium logs each 503 of /auth/ticket
+        openAndLogIn("alice"); // a login needs no shared state, but the test's own comes first
+        cutOff();
+
+        connect("token");
+        eventually().until(() -> page.text("#close-reason").equals("Try again later"));
+        String transitions = page.text("#transitions");
+        assertTrue(transitions.contains("AWAITING_AUTH → CLOSED") && transitions.contains("AUTH_FAILED"), transitions);
+        assertTrue(page.text("#close-advice").startsWith("With backoff, with the same credential"), page.text("#close-advice"));
+        assertTrue(page.text("#close-meaning").contains("cannot reach its shared state"), page.text("#close-meaning"));
+        eventually().until(() -> page.text("#connect-status").startsWith("Reconnecting in"));
+
+        page.click("#disconnect-btn"); // cancels the planned reconnect, so the mode can change
+        eventually().until(() -> page.text("#connect-status").equals("Disconnected."));
+        connect("ticket");
+        eventually().until(() -> page.text("#connect-status").contains("after POST /auth/ticket answered 503"));
+        assertTrue(page.text("#login-status").contains("503 broker_unavailable"), page.text("#login-status"));
+        redis.restart();
+        await().atMost(Duration.ofSeconds(40)).until(() -> page.text("#state").equals("AUTHENTICATED"));
+        assertTrue(page.text("#wire-log").contains("\"ticket\""), "in with a ticket once Redis was back");
+        assertTrue(page.text("#login-status").startsWith("Logged in as alice"), "the 503 no longer shown: " + page.text("#login-status"));
+
+        joinFromPage("lobby");
+        cutOff();
+        page.fill("#message-input", "while the cluster is cut off");
+        page.click("#send-btn");
+        eventually().until(() -> page.text("#chat-log").contains("error broker_unavailable"));
+        assertTrue(page.text("#chat-log").contains("the server cannot reach its cluster just now; send it again in a moment"),
+                page.text("#chat-log"));
+        assertEquals(1, page.evaluate("document.querySelectorAll('#chat-log .failed').length").asInt(), "the message is marked as not delivered");
+        assertEquals("AUTHENTICATED", page.text("#state"), "the connection stays open");
     }
 
     /** The Fernet spec's test vectors, as the JDK implementation's test reads them. */
