@@ -11,19 +11,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.auth0.jwt.JWT;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -32,16 +31,9 @@ class ClientLifecycleTest {
     /** Longer than several backoff ceilings of {@link Clients#FAST}: long enough to see a reconnect that should not happen. */
     private static final Duration QUIET = Duration.ofMillis(300);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private long connects() {
         return server.auditEvents().stream().filter(e -> e.path("event").asText().equals("ws_connect")).count();
@@ -60,7 +52,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§13.3: on 'expiring' the client gets a token from POST /auth/refresh and sends 'refresh'; the connection outlives its first token")
     void refreshesOnExpiring() throws Exception {
-        server = TestServer.start(dir, "--expiry-warning", "1s", "--clock-leeway", "0s");
+        server = servers.start("--expiry-warning", "1s", "--clock-leeway", "0s");
         String token = server.login("alice", TestServer.PASSWORD);
         Instant exp = JWT.decode(token).getExpiresAtAsInstant();
         // Timers follow the server's clock: half a second of real time before the warning is due.
@@ -96,7 +88,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§5 invalid_refresh: the old token stands and the client tries once more with a new credential")
     void retriesARefusedRefresh() throws Exception {
-        server = TestServer.start(dir, "--expiry-warning", "1s", "--clock-leeway", "0s");
+        server = servers.start("--expiry-warning", "1s", "--clock-leeway", "0s");
         String token = server.login("alice", TestServer.PASSWORD);
         Instant exp = JWT.decode(token).getExpiresAtAsInstant();
         server.clock().set(exp.minusMillis(1500));
@@ -122,7 +114,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§6: after 1001 Server shutting down the client reconnects to the server restarted on the same ports and re-joins its rooms")
     void reconnectsAfterRestart() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         int wsPort = server.wsPort();
         int httpPort = server.httpUri("").getPort();
         Recorder r = new Recorder();
@@ -138,7 +130,7 @@ class ClientLifecycleTest {
             await().until(() -> r.all(Recorder.Reconnecting.class).size() >= 2);
             assertTrue(r.all(Recorder.Reconnecting.class).stream().allMatch(e -> e.delay().compareTo(Clients.FAST.cap()) < 0));
 
-            server = TestServer.start(dir, "--ws-port", Integer.toString(wsPort), "--http-port", Integer.toString(httpPort));
+            server = servers.startAfter(server, "--ws-port", Integer.toString(wsPort), "--http-port", Integer.toString(httpPort));
             await().until(() -> r.all(Recorder.Joined.class).size() == 4);
             assertEquals(ClientState.AUTHENTICATED, alice.state());
             assertEquals(2, r.all(Recorder.Authenticated.class).size());
@@ -159,7 +151,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§6: closed with Token expired, the client logs in again, reconnects at once and re-joins")
     void logsInAgainAfterTokenExpired() throws Exception {
-        server = TestServer.start(dir, "--revalidate-interval", "100ms");
+        server = servers.start("--revalidate-interval", "100ms");
         Recorder r = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", r)) {
             get(alice.join("lobby")); // also: the server has set the session's timers before the clock moves
@@ -177,7 +169,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§6 'Never': a first connect refused with Expected auth message throws the close code and reason, and nothing is retried")
     void firstConnectRefused() {
-        server = TestServer.start(dir);
+        server = servers.start();
         Recorder r = new Recorder();
         PortcullisClient client = PortcullisClient.builder()
                 .wsUri(server.wsUri()).backoff(Clients.FAST).listener(r)
@@ -200,7 +192,7 @@ class ClientLifecycleTest {
     })
     @DisplayName("§6: after Token expired the client asks for a new token; if the server refuses that one, it stops for good")
     void stopsWhenTheNewCredentialIsRefused(String second, int code, String reason) throws Exception {
-        server = TestServer.start(dir, "--revalidate-interval", "100ms");
+        server = servers.start("--revalidate-interval", "100ms");
         String first = server.login("alice", TestServer.PASSWORD);
         AtomicInteger calls = new AtomicInteger();
         Recorder r = new Recorder();
@@ -226,7 +218,7 @@ class ClientLifecycleTest {
     @Test
     @DisplayName("§6 'Never': a logout elsewhere (Token revoked) and an admin's block (Blocked for abuse) end the client without a reconnect")
     void neverAfterRevocationOrBlock() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         Recorder r = new Recorder();
         PortcullisClient alice = Clients.connected(server, "alice", r);
         String other = server.login("alice", TestServer.PASSWORD);

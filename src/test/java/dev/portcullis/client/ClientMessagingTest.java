@@ -11,34 +11,26 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.client.ClientListener.PresenceEvent;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The client against a real server: the gate, rooms, messages and their acknowledgements, refusals. */
 class ClientMessagingTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     @DisplayName("§4.7: two clients log in, pass the gate and join; a message is acknowledged by its relayed copy and reaches the other")
     void sendAndAcknowledge() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         Recorder a = new Recorder();
         Recorder b = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a);
@@ -85,7 +77,7 @@ class ClientMessagingTest {
     @Test
     @DisplayName("§4.8: members see each other arrive and leave; leave is answered and forgets the room")
     void presence() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         Recorder a = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
             get(alice.join("lobby"));
@@ -111,8 +103,8 @@ class ClientMessagingTest {
     @Test
     @DisplayName("§5: refused requests fail their futures with the error's code, room and id, even errors without room or id; the connection stays open")
     void refusals() throws Exception {
-        Files.writeString(dir.resolve("rooms.json"), "{\"rooms\":[{\"name\":\"staff-lounge\",\"roles\":[\"staff\"]}]}");
-        server = TestServer.start(dir, "--rooms", dir.resolve("rooms.json").toString(), "--rate-limit", "bucket:4:1");
+        Files.writeString(servers.dir().resolve("rooms.json"), "{\"rooms\":[{\"name\":\"staff-lounge\",\"roles\":[\"staff\"]}]}");
+        server = servers.start("--rooms", servers.dir().resolve("rooms.json").toString(), "--rate-limit", "bucket:4:1");
         Recorder a = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
             RequestRefusedException denied = assertInstanceOf(RequestRefusedException.class, failure(alice.join("staff-lounge")));
@@ -141,7 +133,7 @@ class ClientMessagingTest {
     @Test
     @DisplayName("Requests the server would refuse as malformed fail before sending; requests while not connected fail with NotConnectedException; the builder wants one way to get tokens")
     void localChecks() {
-        server = TestServer.start(dir);
+        server = servers.start();
         try (PortcullisClient alice = Clients.of(server, "alice", new Recorder()).build()) {
             assertThrows(IllegalArgumentException.class, () -> alice.join("no spaces"));
             assertThrows(IllegalArgumentException.class, () -> alice.join("x".repeat(65)));

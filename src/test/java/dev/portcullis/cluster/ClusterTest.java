@@ -7,19 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.RedisServer;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.args.ClientPauseMode;
 
@@ -32,37 +31,24 @@ class ClusterTest {
     /** protocol.md §15: a revocation or block reaches every instance within a second. */
     private static final Duration WITHIN_ONE_SECOND = Duration.ofSeconds(1);
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     private RedisServer redis;
-    private final List<TestServer> servers = new ArrayList<>();
-    private final List<RecordingClient> clients = new ArrayList<>();
 
     @BeforeEach
     void startRedis() {
-        redis = RedisServer.start();
+        redis = servers.track(RedisServer.start());
     }
 
-    @AfterEach
-    void stopAll() {
-        clients.forEach(RecordingClient::close);
-        servers.forEach(TestServer::close);
-        if (redis != null) {
-            redis.close();
-        }
-    }
-
-    private TestServer instance(String name, String... extraArgs) {
+    /** An instance on the shared redis-server, with a data dir of its own. */
+    private TestServer instance(String... extraArgs) {
         List<String> args = new ArrayList<>(List.of("--redis-url", redis.url()));
         args.addAll(List.of(extraArgs));
-        TestServer s = TestServer.start(dir.resolve(name), args.toArray(String[]::new));
-        servers.add(s);
-        return s;
+        return servers.start(args.toArray(String[]::new));
     }
 
     private RecordingClient member(TestServer server, String user, String room) {
-        RecordingClient c = server.authenticated(user);
-        clients.add(c);
+        RecordingClient c = servers.track(server.authenticated(user));
         c.send("{\"type\":\"join\",\"room\":\"" + room + "\"}");
         c.awaitMessage("joined");
         return c;
@@ -71,9 +57,9 @@ class ClusterTest {
     @Test
     @DisplayName("§11.2, §15: messages sent on three instances reach every member in one seq order, without gaps")
     void oneOrderAcrossInstances() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
-        TestServer c = instance("c");
+        TestServer a = instance();
+        TestServer b = instance();
+        TestServer c = instance();
         RecordingClient alice = member(a, "alice", "lobby");
         RecordingClient bob = member(b, "bob", "lobby");
         RecordingClient carol = member(c, "carol", "lobby");
@@ -110,11 +96,11 @@ class ClusterTest {
     @Test
     @DisplayName("§4.5, §4.8, §15: joined.members and presence count users connected to any instance")
     void presenceAcrossInstances() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
+        TestServer a = instance();
+        TestServer b = instance();
         RecordingClient alice = member(a, "alice", "r");
         RecordingClient bob = b.authenticated("bob");
-        clients.add(bob);
+        servers.track(bob);
         bob.send("{\"type\":\"join\",\"room\":\"r\"}");
         JsonNode joined = bob.awaitMessage("joined");
         assertEquals("[\"alice\",\"bob\"]", joined.get("members").toString());
@@ -135,8 +121,8 @@ class ClusterTest {
     @Test
     @DisplayName("§15: an instance that stops takes its members out of the rooms at once")
     void stoppingInstanceLeavesItsRooms() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
+        TestServer a = instance();
+        TestServer b = instance();
         RecordingClient alice = member(a, "alice", "r");
         member(b, "bob", "r");
         assertEquals("join", alice.awaitMessage("presence").get("event").asText());
@@ -149,20 +135,20 @@ class ClusterTest {
     @Test
     @DisplayName("§13.1, §15: a ticket from one instance opens one connection on another, and never a second")
     void ticketsAreSingleUseAcrossInstances() {
-        TestServer a = instance("a", "--auth-modes", "message,ticket");
-        TestServer b = instance("b", "--auth-modes", "message,ticket");
+        TestServer a = instance("--auth-modes", "message,ticket");
+        TestServer b = instance("--auth-modes", "message,ticket");
         String token = a.login("alice", TestServer.PASSWORD);
         HttpResponse<String> issued = post(a, "/auth/ticket", token, null);
         assertEquals(200, issued.statusCode());
         String ticket = TestServer.json(issued.body()).get("ticket").asText();
         String auth = "{\"type\":\"auth\",\"ticket\":\"" + ticket + "\"}";
         RecordingClient first = b.connect();
-        clients.add(first);
+        servers.track(first);
         first.send(auth);
         assertEquals("alice", first.awaitMessage("auth_ok").get("user").asText());
         for (TestServer s : List.of(a, b)) {
             RecordingClient again = s.connect();
-            clients.add(again);
+            servers.track(again);
             again.send(auth);
             again.awaitClose(1008, "Invalid or expired ticket");
         }
@@ -171,18 +157,18 @@ class ClusterTest {
     @Test
     @DisplayName("§13.4, §15: a logout on one instance closes the token's connections on another within a second")
     void revocationReachesEveryInstance() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
+        TestServer a = instance();
+        TestServer b = instance();
         String token = a.login("alice", TestServer.PASSWORD);
         RecordingClient onB = b.authenticatedWith(token);
-        clients.add(onB);
+        servers.track(onB);
         HttpResponse<String> out = post(a, "/auth/logout", token, "{}");
         assertEquals(200, out.statusCode());
         long loggedOut = System.nanoTime();
         onB.awaitClose(1008, "Token revoked");
         assertWithinOneSecond(loggedOut);
         RecordingClient retry = b.connect();
-        clients.add(retry);
+        servers.track(retry);
         retry.auth(token);
         retry.awaitClose(1008, "Token revoked");
     }
@@ -190,10 +176,10 @@ class ClusterTest {
     @Test
     @DisplayName("§12.3, §15: a block on one instance closes the user's connections on another within a second")
     void blockReachesEveryInstance() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
+        TestServer a = instance();
+        TestServer b = instance();
         RecordingClient bobOnB = b.authenticated("bob");
-        clients.add(bobOnB);
+        servers.track(bobOnB);
         String admin = a.login("root", TestServer.PASSWORD);
         HttpResponse<String> blocked = post(a, "/admin/block", admin, "{\"user\":\"bob\",\"duration\":\"10m\"}");
         assertEquals(200, blocked.statusCode(), blocked.body());
@@ -201,7 +187,7 @@ class ClusterTest {
         bobOnB.awaitClose(1008, "Blocked for abuse");
         assertWithinOneSecond(at);
         RecordingClient retry = b.connect();
-        clients.add(retry);
+        servers.track(retry);
         retry.auth(b.login("bob", TestServer.PASSWORD));
         retry.awaitClose(1008, "User blocked");
         HttpResponse<String> list = b.send(HttpRequest.newBuilder(b.httpUri("/admin/blocks"))
@@ -218,8 +204,8 @@ class ClusterTest {
     @DisplayName("§12.1, §15: one user's allowance is shared by its connections on every instance")
     void rateLimitIsShared() {
         // A window, and clocks that stand still: the allowance cannot refill during the test.
-        TestServer a = instance("a", "--rate-limit", "window:4:60");
-        TestServer b = instance("b", "--rate-limit", "window:4:60");
+        TestServer a = instance("--rate-limit", "window:4:60");
+        TestServer b = instance("--rate-limit", "window:4:60");
         RecordingClient onA = member(a, "alice", "r"); // 1
         RecordingClient onB = member(b, "alice", "r"); // 2
         onA.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m1\",\"payload\":1}"); // 3
@@ -238,8 +224,8 @@ class ClusterTest {
     @DisplayName("§15: without Redis an instance says so (503), refuses new auths with 1011 and messages with"
             + " broker_unavailable; after Redis returns it serves again and nothing is delivered twice")
     void redisOutageAndRecovery() {
-        TestServer a = instance("a");
-        TestServer b = instance("b");
+        TestServer a = instance();
+        TestServer b = instance();
         RecordingClient alice = member(a, "alice", "r");
         RecordingClient bob = member(b, "bob", "r");
         alice.awaitMessage("presence");
@@ -257,7 +243,7 @@ class ClusterTest {
         JsonNode refused = alice.awaitError("broker_unavailable");
         assertEquals("during", refused.get("id").asText());
         RecordingClient late = b.connect();
-        clients.add(late);
+        servers.track(late);
         late.auth(token);
         late.awaitClose(1011, "Try again later");
         // Every bearer check needs the revocations: the HTTP API fails closed too.
@@ -278,7 +264,7 @@ class ClusterTest {
         assertEquals(2, after.get("seq").asLong());
         assertEquals("after", alice.awaitMessage("message").get("id").asText());
         RecordingClient again = b.authenticatedWith(token);
-        clients.add(again);
+        servers.track(again);
         alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"last\",\"payload\":3}");
         assertEquals("last", bob.awaitMessage("message").get("id").asText());
         assertEquals("last", alice.awaitMessage("message").get("id").asText());
@@ -293,7 +279,7 @@ class ClusterTest {
     @DisplayName("§2, §6: a connection whose messages pile up behind a stalled Redis is closed with 1011 Try again later,"
             + " never answered out of order")
     void stalledRedisClosesAPilingConnection() {
-        TestServer a = instance("a");
+        TestServer a = instance();
         RecordingClient alice = member(a, "alice", "r");
         // CLIENT PAUSE holds every other client's commands: they wait, nothing fails at once.
         try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
@@ -329,12 +315,12 @@ class ClusterTest {
     @Test
     @DisplayName("§15: an instance started later sees the revocations made before it started")
     void laterInstanceSeesEarlierState() {
-        TestServer a = instance("a");
+        TestServer a = instance();
         String token = a.login("alice", TestServer.PASSWORD);
         assertEquals(200, post(a, "/auth/logout", token, "{}").statusCode());
-        TestServer b = instance("b");
+        TestServer b = instance();
         RecordingClient c = b.connect();
-        clients.add(c);
+        servers.track(c);
         c.auth(token);
         c.awaitClose(1008, "Token revoked");
         assertEquals(200, health(b).statusCode());

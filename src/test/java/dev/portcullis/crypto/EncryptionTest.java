@@ -10,17 +10,16 @@ import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import dev.portcullis.testing.Wire;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Fernet payload encryption negotiated at auth, against a real server: protocol.md §14. Encrypted members
@@ -30,16 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 class EncryptionTest {
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     /** The client side of an encrypted session: seals what it sends, opens what it receives. */
     private record Sealed(RecordingClient client, Fernet fernet) implements AutoCloseable {
@@ -73,7 +65,7 @@ class EncryptionTest {
     @DisplayName("§14.3: an encrypted and a plaintext member share a room; one broadcast is sealed once for all encrypted members")
     void mixedRoom() throws Exception {
         String key = FernetKey.generate(RANDOM);
-        server = TestServer.start(dir, "--fernet-keys", key);
+        server = servers.start("--fernet-keys", key);
         Fernet fernet = new Fernet(List.of(FernetKey.parse(key)), RANDOM, Clock.systemUTC());
         Recorder b = new Recorder();
         try (Sealed alice = encrypted("alice", fernet);
@@ -107,7 +99,7 @@ class EncryptionTest {
     @DisplayName("§14.3: a frame that does not decrypt gets decryption_failed in the clear, is dropped, and the session goes on")
     void garbageFrame() throws Exception {
         String key = FernetKey.generate(RANDOM);
-        server = TestServer.start(dir, "--fernet-keys", key);
+        server = servers.start("--fernet-keys", key);
         Fernet fernet = new Fernet(List.of(FernetKey.parse(key)), RANDOM, Clock.systemUTC());
         Fernet stranger = new Fernet(List.of(FernetKey.parse(FernetKey.generate(RANDOM))), RANDOM, Clock.systemUTC());
         try (Sealed alice = encrypted("alice", fernet)) {
@@ -127,7 +119,7 @@ class EncryptionTest {
     @DisplayName("§14.3: repeated undecryptable frames count as violations and block the user")
     void violations() {
         String key = FernetKey.generate(RANDOM);
-        server = TestServer.start(dir, "--fernet-keys", key, "--block-after", "3");
+        server = servers.start("--fernet-keys", key, "--block-after", "3");
         Fernet fernet = new Fernet(List.of(FernetKey.parse(key)), RANDOM, Clock.systemUTC());
         try (Sealed alice = encrypted("alice", fernet)) {
             for (int i = 0; i < 3; i++) {
@@ -143,14 +135,14 @@ class EncryptionTest {
     @Test
     @DisplayName("§14.2: without keys, asking for encryption is refused with 1008 Encryption unavailable; an unknown scheme too")
     void unavailable() {
-        server = TestServer.start(dir);
+        server = servers.start();
         String token = server.login("alice", TestServer.PASSWORD);
         try (RecordingClient c = server.connect()) {
             c.send("{\"type\":\"auth\",\"token\":\"" + token + "\",\"encryption\":\"fernet\"}");
             c.awaitClose(1008, "Encryption unavailable");
         }
         server.close();
-        server = TestServer.start(dir, "--fernet-keys", FernetKey.generate(RANDOM));
+        server = servers.startAfter(server, "--fernet-keys", FernetKey.generate(RANDOM));
         try (RecordingClient c = server.connect()) {
             c.send("{\"type\":\"auth\",\"token\":\"" + token + "\",\"encryption\":\"rot13\"}");
             c.awaitClose(1008, "Encryption unavailable");
@@ -162,7 +154,7 @@ class EncryptionTest {
     void rotation() throws Exception {
         String oldKey = FernetKey.generate(RANDOM);
         String newKey = FernetKey.generate(RANDOM);
-        server = TestServer.start(dir, "--fernet-keys", newKey + "," + oldKey);
+        server = servers.start("--fernet-keys", newKey + "," + oldKey);
         Fernet clientOld = new Fernet(List.of(FernetKey.parse(oldKey)), RANDOM, Clock.systemUTC());
         Fernet clientNew = new Fernet(List.of(FernetKey.parse(newKey)), RANDOM, Clock.systemUTC());
         try (Sealed alice = encrypted("alice", clientOld)) {

@@ -17,6 +17,7 @@ import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -28,10 +29,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tickets, refresh, expiry, revocation and the cookie and query modes: protocol.md §13. Logout and
@@ -40,16 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  * which the Java client does.
  */
 class TokenLifecycleTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private HttpResponse<String> post(String path, String bearer, String body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(server.httpUri(path))
@@ -75,7 +68,7 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.1: a ticket opens the gate once, by first message or in the URL; reuse, expiry and junk are refused")
     void tickets() {
-        server = TestServer.start(dir);
+        server = servers.start();
         String token = server.login("alice", TestServer.PASSWORD);
         String t1 = ticket(token);
         assertTrue(t1.length() >= 22, "at least 128 random bits");
@@ -106,7 +99,7 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.3: 'expiring' comes --expiry-warning before the token ends, then the server closes 1008 Token expired")
     void expiry() {
-        server = TestServer.start(dir, "--expiry-warning", "1s", "--clock-leeway", "0s");
+        server = servers.start("--expiry-warning", "1s", "--clock-leeway", "0s");
         String token = server.login("alice", TestServer.PASSWORD);
         Instant exp = JWT.decode(token).getExpiresAtAsInstant();
         server.clock().set(exp.minusMillis(1500));
@@ -123,7 +116,7 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.2: refresh moves the end of the session; another user's token is refused and the old end stands")
     void refresh() {
-        server = TestServer.start(dir, "--expiry-warning", "1s", "--clock-leeway", "0s");
+        server = servers.start("--expiry-warning", "1s", "--clock-leeway", "0s");
         String token = server.login("alice", TestServer.PASSWORD);
         Instant exp = JWT.decode(token).getExpiresAtAsInstant();
         server.clock().set(exp.minusMillis(1500));
@@ -158,7 +151,7 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.4: logout closes live connections at once, and the token stays refused across a restart")
     void logout() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         String token = server.login("alice", TestServer.PASSWORD);
         String other = server.login("alice", TestServer.PASSWORD);
         Recorder r = new Recorder();
@@ -174,7 +167,7 @@ class TokenLifecycleTest {
         assertRevoked(token);
         assertEquals(401, post("/auth/ticket", token, null).statusCode());
         server.close();
-        server = TestServer.start(dir);
+        server = servers.startAfter(server);
         assertRevoked(token);
     }
 
@@ -187,7 +180,7 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.4: logout with all:true revokes every older token of the user but not newer ones")
     void logoutAll() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         String first = server.login("alice", TestServer.PASSWORD);
         String second = server.login("alice", TestServer.PASSWORD);
         String bobs = server.login("bob", TestServer.PASSWORD);
@@ -206,11 +199,11 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.5: the periodic re-check closes sessions of users removed or disabled in the users file")
     void revalidation() throws Exception {
-        server = TestServer.start(dir, "--revalidate-interval", "200ms");
+        server = servers.start("--revalidate-interval", "200ms");
         Recorder a = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a);
              PortcullisClient bob = Clients.connected(server, "bob")) {
-            Path users = dir.resolve("users.json");
+            Path users = server.dataDir().resolve("users.json");
             Map<String, User> all = UserStore.readIfExists(users);
             User u = all.get("alice");
             all.put("alice", new User(u.username(), u.passwordHash(), u.roles(), true));
@@ -225,7 +218,7 @@ class TokenLifecycleTest {
     @DisplayName("§13.6: in cookie mode the login cookie opens the gate at once, but only with an allowed Origin")
     void cookieMode() {
         String app = "https://app.example";
-        server = TestServer.start(dir, "--auth-modes", "message,ticket,cookie", "--allowed-origins", app);
+        server = servers.start("--auth-modes", "message,ticket,cookie", "--allowed-origins", app);
         HttpResponse<String> login = server.post("/auth/login",
                 "{\"username\":\"alice\",\"password\":\"" + TestServer.PASSWORD + "\"}");
         String setCookie = login.headers().firstValue("Set-Cookie").orElse("");
@@ -247,14 +240,14 @@ class TokenLifecycleTest {
     @Test
     @DisplayName("§13.6: a token in the URL is ignored unless query-token is on, and then it never reaches a log")
     void queryToken() {
-        server = TestServer.start(dir, "--auth-timeout", "300ms");
+        server = servers.start("--auth-timeout", "300ms");
         String token = server.login("alice", TestServer.PASSWORD);
         try (RecordingClient c = RecordingClient.connect(server.http(), ws("token=" + token))) {
             c.awaitClose(1008, "Auth timeout");
         }
         server.close();
         try (LogCapture logs = LogCapture.start()) {
-            server = TestServer.start(dir, "--auth-modes", "message,query-token");
+            server = servers.startAfter(server, "--auth-modes", "message,query-token");
             token = server.login("alice", TestServer.PASSWORD);
             try (RecordingClient c = RecordingClient.connect(server.http(), ws("token=" + token))) {
                 c.awaitMessage("auth_ok");
@@ -266,7 +259,7 @@ class TokenLifecycleTest {
         }
         server.close();
         try (LogCapture logs = LogCapture.start()) {
-            server = TestServer.start(dir);
+            server = servers.startAfter(server);
             String ticketValue = ticket(server.login("alice", TestServer.PASSWORD));
             try (RecordingClient c = RecordingClient.connect(server.http(), ws("ticket=" + ticketValue))) {
                 c.awaitMessage("auth_ok");

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portcullis.client.ClientListener;
 import dev.portcullis.client.ClientListener.PresenceEvent;
+import dev.portcullis.client.ClientListener;
 import dev.portcullis.client.ClientState;
 import dev.portcullis.client.ConnectionClosedException;
 import dev.portcullis.client.PortcullisClient;
@@ -15,9 +15,9 @@ import dev.portcullis.client.RoomMessage;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import dev.portcullis.testing.Wire;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -27,10 +27,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Ordering, cleanup at volume, slow consumers and the heartbeat: protocol.md §11.2 and §11.3. Members
@@ -38,22 +37,15 @@ import org.junit.jupiter.api.io.TempDir;
  * reading or never answer a ping, which a polite client cannot do.
  */
 class RoomDeliveryTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
 
     @Test
     @DisplayName("§11.2: with concurrent senders every member sees one order, seq rises by one, and no sender is reordered")
     void totalOrder() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         List<String> users = List.of("alice", "bob", "carol");
         List<Recorder> recorders = users.stream().map(u -> new Recorder()).toList();
         List<PortcullisClient> clients = new ArrayList<>();
@@ -109,7 +101,7 @@ class RoomDeliveryTest {
     @Test
     @DisplayName("§11.2: after 10,000 connect, join and disconnect cycles the registry holds nothing")
     void cleanupAtVolume() {
-        server = TestServer.start(dir);
+        server = servers.start();
         String token = server.login("alice", TestServer.PASSWORD);
         int cycles = 10_000;
         int workers = 16;
@@ -136,7 +128,7 @@ class RoomDeliveryTest {
     @Test
     @DisplayName("§11.3: a member that stops reading is closed 'Slow consumer' while another member receives everything")
     void slowConsumer() throws Exception {
-        server = TestServer.start(dir, "--max-outbound-bytes", "256KiB", "--close-timeout", "500ms");
+        server = servers.start("--max-outbound-bytes", "256KiB", "--close-timeout", "500ms");
         int count = 600;
         String payload = "\"" + "x".repeat(16 * 1024) + "\"";
         Recorder c = new Recorder();
@@ -168,7 +160,7 @@ class RoomDeliveryTest {
     @Test
     @DisplayName("§11.3: a peer that never answers pings is dropped after two intervals; a live one stays")
     void heartbeat() throws Exception {
-        server = TestServer.start(dir, "--ping-interval", "200ms");
+        server = servers.start("--ping-interval", "200ms");
         Recorder a = new Recorder();
         try (RawClient silent = server.rawAuthenticated("bob", 0);
              PortcullisClient alice = Clients.connected(server, "alice", a)) {
@@ -193,7 +185,7 @@ class RoomDeliveryTest {
     @Test
     @DisplayName("§6/§10: a frame over --max-message-bytes closes its sender with 1009; the room goes on")
     void oversizedMessage() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         Recorder a = new Recorder();
         Recorder b = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a);

@@ -14,10 +14,11 @@ import dev.portcullis.client.ConnectionClosedException;
 import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.client.RequestRefusedException;
 import dev.portcullis.testing.Clients;
-import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.Recorder.Message;
 import dev.portcullis.testing.Recorder.Presence;
+import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import dev.portcullis.testing.Tokens;
 import dev.portcullis.testing.Wire;
@@ -26,10 +27,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Joining, leaving, messages and presence against a real server: protocol.md §4.4-§4.8 and §11.1.
@@ -37,19 +37,12 @@ import org.junit.jupiter.api.io.TempDir;
  * RecordingClient because they check the exact text on the wire or send what the client refuses to send.
  */
 class RoomTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
 
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
-
     private TestServer start(String... args) {
-        server = TestServer.start(dir, args);
+        server = servers.start(args);
         return server;
     }
 
@@ -197,7 +190,7 @@ class RoomTest {
     @Test
     @DisplayName("§11.1: rules allow and deny by user, by role and by glob, first match wins, and unlisted rooms follow --room-default")
     void roomRules() throws Exception {
-        Path rules = dir.resolve("rooms.json");
+        Path rules = servers.dir().resolve("rooms.json");
         Files.writeString(rules, """
                 {"rooms":[
                   {"name":"staff-lounge","roles":["staff","admin"]},

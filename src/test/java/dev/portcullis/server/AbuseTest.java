@@ -14,6 +14,7 @@ import dev.portcullis.client.RequestRefusedException;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -23,10 +24,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The abuse controls against a real server, time driven by the test clock: protocol.md §12. Users are
@@ -34,21 +34,14 @@ import org.junit.jupiter.api.io.TempDir;
  * itself and to hold connections that never authenticate.
  */
 class AbuseTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     @DisplayName("§12.1: a token bucket rejects exactly the messages past it, undelivered, and refills with time")
     void bucketLimit() throws Exception {
-        server = TestServer.start(dir, "--rate-limit", "bucket:4:2");
+        server = servers.start("--rate-limit", "bucket:4:2");
         try (PortcullisClient alice = Clients.connected(server, "alice")) {
             get(alice.join("r")); // the join is a message too: 3 tokens left
             for (int i = 0; i < 3; i++) {
@@ -65,7 +58,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.1: a sliding window rejects past COUNT per window, per user across connections, not across users")
     void windowAcrossConnections() throws Exception {
-        server = TestServer.start(dir, "--rate-limit", "window:4:60");
+        server = servers.start("--rate-limit", "window:4:60");
         try (PortcullisClient a1 = Clients.connected(server, "alice");
              PortcullisClient a2 = Clients.connected(server, "alice");
              PortcullisClient bob = Clients.connected(server, "bob")) {
@@ -85,7 +78,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.2: repeated violations block the user: every connection closes, and auth is refused until the block ends")
     void violationsBlock() throws Exception {
-        server = TestServer.start(dir, "--rate-limit", "bucket:1:1", "--block-after", "3", "--block-duration", "10m");
+        server = servers.start("--rate-limit", "bucket:1:1", "--block-after", "3", "--block-duration", "10m");
         String token = server.login("alice", TestServer.PASSWORD);
         Recorder r1 = new Recorder();
         Recorder r2 = new Recorder();
@@ -113,9 +106,9 @@ class AbuseTest {
     @Test
     @DisplayName("§12.2: repeated access-denied joins count as violations too")
     void accessDeniedViolations() throws Exception {
-        Path rules = dir.resolve("rooms.json");
+        Path rules = servers.dir().resolve("rooms.json");
         Files.writeString(rules, "{\"rooms\":[{\"name\":\"vault\",\"roles\":[\"admin\"]}]}");
-        server = TestServer.start(dir, "--rooms", rules.toString(), "--block-after", "3");
+        server = servers.start("--rooms", rules.toString(), "--block-after", "3");
         Recorder a = new Recorder();
         try (PortcullisClient alice = Clients.connected(server, "alice", a)) {
             for (int i = 0; i < 2; i++) {
@@ -130,7 +123,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.3: admins block, list and unblock over HTTP; others get 401 or 403; blocks survive a restart")
     void adminEndpoints() throws Exception {
-        server = TestServer.start(dir);
+        server = servers.start();
         String admin = server.login("root", TestServer.PASSWORD);
         String user = server.login("alice", TestServer.PASSWORD);
         Recorder b = new Recorder();
@@ -148,7 +141,7 @@ class AbuseTest {
         assertEquals("spam", list.get("blocks").get(0).get("reason").asText());
 
         server.close();
-        server = TestServer.start(dir);
+        server = servers.startAfter(server);
         assertEquals("User blocked", Clients.refusedAtGate(Clients.of(server, "bob", new Recorder())).reason());
         String admin2 = server.login("root", TestServer.PASSWORD);
         HttpResponse<String> unblocked = admin(admin2, "/admin/unblock", "{\"user\":\"bob\"}");
@@ -168,7 +161,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.4: a connect flood from one address gets 429 before the upgrade; another address is unaffected")
     void ipConnectRate() {
-        server = TestServer.start(dir, "--ip-connect-rate", "bucket:5:1");
+        server = servers.start("--ip-connect-rate", "bucket:5:1");
         List<String> answers = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             try (RawClient c = RawClient.openFrom("127.0.0.1", server.wsPort(), 0)) {
@@ -189,7 +182,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.4: connections still waiting to authenticate are capped per address")
     void pendingCap() {
-        server = TestServer.start(dir, "--max-pending-per-ip", "3");
+        server = servers.start("--max-pending-per-ip", "3");
         List<RawClient> waiting = new ArrayList<>();
         try {
             for (int i = 0; i < 3; i++) {
@@ -214,7 +207,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.4: repeated auth failures ban the address for --ip-ban-duration")
     void authFailureBan() throws Exception {
-        server = TestServer.start(dir, "--ip-auth-failures", "3:60", "--ip-ban-duration", "15m");
+        server = servers.start("--ip-auth-failures", "3:60", "--ip-ban-duration", "15m");
         for (int i = 0; i < 3; i++) {
             assertEquals("Invalid token", Clients.refusedAtGate(Clients.withToken(server, "forged-" + i, new Recorder())).reason());
         }
@@ -229,7 +222,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.5: failed logins are throttled with 429 and Retry-After; the owner from another address is not")
     void loginThrottling() {
-        server = TestServer.start(dir, "--login-failures-per-user", "3:60");
+        server = servers.start("--login-failures-per-user", "3:60");
         for (int i = 0; i < 3; i++) {
             assertEquals(401, server.post("/auth/login", "{\"username\":\"alice\",\"password\":\"guess" + i + "\"}").statusCode());
         }
@@ -244,7 +237,7 @@ class AbuseTest {
     @Test
     @DisplayName("§12.6: past --max-connections new handshakes get 503")
     void connectionCap() {
-        server = TestServer.start(dir, "--max-connections", "2");
+        server = servers.start("--max-connections", "2");
         try (RawClient a = RawClient.connect(server.wsPort()); RawClient b = RawClient.connect(server.wsPort());
              RawClient c = RawClient.open(server.wsPort(), 0)) {
             assertTrue(c.upgrade(server.wsPort()).startsWith("HTTP/1.1 503"));

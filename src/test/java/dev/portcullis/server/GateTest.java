@@ -12,19 +12,18 @@ import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.LogCapture;
 import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.RecordingClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import dev.portcullis.testing.Tokens;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The WebSocket gate against a real server: protocol.md §2 (states), §4 (messages), §6 (close reasons).
@@ -32,18 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
  * latecomer of silentHorde is the project's Java client.
  */
 class GateTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
 
     @BeforeEach
     void start() {
-        server = TestServer.start(dir);
-    }
-
-    @AfterEach
-    void stop() {
-        server.close();
+        server = servers.start();
     }
 
     @Test
@@ -64,7 +58,7 @@ class GateTest {
     @DisplayName("§6: no auth message within the deadline closes with 1008 Auth timeout")
     void authTimeout() {
         server.close();
-        server = TestServer.start(dir, "--auth-timeout", "200ms");
+        server = servers.startAfter(server, "--auth-timeout", "200ms");
         try (RecordingClient c = server.connect()) {
             c.awaitClose(1008, "Auth timeout");
         }
@@ -238,7 +232,7 @@ class GateTest {
     @DisplayName("§6: 500 silent connections are all closed by the deadline, and a new client still gets in promptly")
     void silentHorde() throws InterruptedException {
         server.close();
-        server = TestServer.start(dir, "--auth-timeout", "300ms");
+        server = servers.startAfter(server, "--auth-timeout", "300ms");
         List<CompletableFuture<RecordingClient>> opening = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             opening.add(RecordingClient.connectAsync(server.http(), server.wsUri()));

@@ -6,15 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The Origin allow-list on the WebSocket handshake and as CORS on the HTTP API: protocol.md §1.1. RawClient,
@@ -23,14 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 class OriginTest {
     private static final String APP = "https://app.example";
 
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        server.close();
-    }
 
     private String upgrade(String... headers) {
         try (RawClient c = RawClient.open(server.wsPort(), 0)) {
@@ -45,7 +39,7 @@ class OriginTest {
     @Test
     @DisplayName("§1.1: an allowed Origin upgrades; any other gets 403, no 101 and no socket, and is audited")
     void allowList() {
-        server = TestServer.start(dir, "--allowed-origins", APP + ",http://localhost:3000");
+        server = servers.start("--allowed-origins", APP + ",http://localhost:3000");
         assertTrue(upgrade("Origin: " + APP).startsWith("HTTP/1.1 101"));
         assertTrue(upgrade("Origin: http://localhost:3000").startsWith("HTTP/1.1 101"));
         String refused = upgrade("Origin: https://evil.example");
@@ -59,7 +53,7 @@ class OriginTest {
     @Test
     @DisplayName("§1.1: matching is exact on the whole value: repeated, folded or decorated Origins never match")
     void exactMatch() {
-        server = TestServer.start(dir, "--allowed-origins", APP);
+        server = servers.start("--allowed-origins", APP);
         for (String[] headers : new String[][] {
                 {"Origin: " + APP, "Origin: " + APP},
                 {"Origin: " + APP + "/"},
@@ -74,11 +68,11 @@ class OriginTest {
     @Test
     @DisplayName("§1.1: no Origin (a non-browser client) is accepted unless --allow-missing-origin is off")
     void missingOrigin() {
-        server = TestServer.start(dir);
+        server = servers.start();
         assertTrue(upgrade().startsWith("HTTP/1.1 101"));
         assertTrue(upgrade("Origin: " + APP).startsWith("HTTP/1.1 403"), "no browser origin is allowed by default");
         server.close();
-        server = TestServer.start(dir, "--allow-missing-origin", "false", "--allowed-origins", APP);
+        server = servers.startAfter(server, "--allow-missing-origin", "false", "--allowed-origins", APP);
         assertTrue(upgrade().startsWith("HTTP/1.1 403"));
         assertTrue(upgrade("Origin: " + APP).startsWith("HTTP/1.1 101"));
     }
@@ -86,7 +80,7 @@ class OriginTest {
     @Test
     @DisplayName("§7: the HTTP API answers CORS for allowed origins only")
     void cors() {
-        server = TestServer.start(dir, "--allowed-origins", APP);
+        server = servers.start("--allowed-origins", APP);
         HttpResponse<String> preflight = server.send(HttpRequest.newBuilder(server.httpUri("/auth/login"))
                 .method("OPTIONS", HttpRequest.BodyPublishers.noBody())
                 .header("Origin", APP).header("Access-Control-Request-Method", "POST").build());

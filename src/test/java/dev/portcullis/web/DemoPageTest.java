@@ -5,32 +5,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * How the server serves the browser demo (protocol.md §9c) and lets its own page in (§1.1), without a
  * browser. Upgrades use RawClient, because the page's Origin header and the HTTP answer are what is tested.
  */
 class DemoPageTest {
-    @TempDir
-    Path dir;
+    @RegisterExtension
+    final Servers servers = new Servers();
     TestServer server;
-
-    @AfterEach
-    void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     private HttpResponse<String> get(String path) {
         return server.send(HttpRequest.newBuilder(server.httpUri(path)).GET().build());
@@ -53,7 +45,7 @@ class DemoPageTest {
     @Test
     @DisplayName("§9c: GET / and the demo's files come from the jar with their type, nosniff and a CSP that admits only this API and the WebSocket")
     void files() {
-        server = TestServer.start(dir);
+        server = servers.start();
         Map<String, String> types = Map.of("/", "text/html; charset=utf-8", "/demo.css", "text/css; charset=utf-8",
                 "/demo.js", "text/javascript; charset=utf-8", "/fernet.js", "text/javascript; charset=utf-8");
         types.forEach((path, type) -> {
@@ -80,7 +72,7 @@ class DemoPageTest {
     @Test
     @DisplayName("§9c: GET /client-config names the WebSocket listener on the bind address, as JSON")
     void clientConfig() {
-        server = TestServer.start(dir);
+        server = servers.start();
         HttpResponse<String> r = get("/client-config");
         assertEquals(200, r.statusCode());
         assertEquals("application/json; charset=utf-8", header(r, "Content-Type"));
@@ -91,7 +83,7 @@ class DemoPageTest {
     @Test
     @DisplayName("§9c: on a wildcard bind, the WebSocket URL and the CSP use the host the page was loaded from")
     void wildcardBind() {
-        server = TestServer.start(dir, "--bind", "0.0.0.0");
+        server = servers.start("--bind", "0.0.0.0");
         assertEquals("{\"ws_url\":\"ws://127.0.0.1:" + server.wsPort() + "/\"}", get("/client-config").body().strip());
         assertTrue(header(get("/"), "Content-Security-Policy").contains("connect-src 'self' ws://127.0.0.1:" + server.wsPort() + ";"));
     }
@@ -99,7 +91,7 @@ class DemoPageTest {
     @Test
     @DisplayName("§1.1: the server's own HTTP origins may open the WebSocket with no --allowed-origins; other ports and sites may not")
     void ownOrigin() {
-        server = TestServer.start(dir);
+        server = servers.start();
         int http = server.httpUri("/").getPort();
         assertTrue(upgrade("http://127.0.0.1:" + http).startsWith("HTTP/1.1 101"));
         assertTrue(upgrade("http://localhost:" + http).startsWith("HTTP/1.1 101"));
@@ -108,7 +100,7 @@ class DemoPageTest {
             assertTrue(upgrade(foreign).startsWith("HTTP/1.1 403"), foreign);
         }
         server.close();
-        server = TestServer.start(dir, "--bind", "0.0.0.0");
+        server = servers.startAfter(server, "--bind", "0.0.0.0");
         int wildcardHttp = server.httpUri("/").getPort();
         assertTrue(upgrade("http://127.0.0.1:" + wildcardHttp).startsWith("HTTP/1.1 403"),
                 "a wildcard bind has no origin of its own: the operator lists the public one");
