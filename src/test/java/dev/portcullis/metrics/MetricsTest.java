@@ -58,9 +58,10 @@ class MetricsTest {
                     value(scrape(server), "portcullis_connections{state=\"authenticated\"}") == 0);
             String after = scrape(server);
             assertEquals(1, value(after, "portcullis_closes_total{code=\"1008\"}"));
-            // The client closes with 1000 and waits for the server's echo, so the server has seen the 1000.
-            assertEquals(1, value(after, "portcullis_closes_total{code=\"1000\"}"));
-            assertEquals(0, value(after, "portcullis_closes_total{code=\"1006\"}"));
+            // The client closes with 1000 and waits for the echo, then the JDK drops the socket at once; the
+            // library sometimes sees that drop before it finishes the close (1006; 2 runs in 15 here).
+            assertEquals(1, value(after, "portcullis_closes_total{code=\"1000\"}")
+                    + value(after, "portcullis_closes_total{code=\"1006\"}"), after);
             assertEquals(0, value(after, "portcullis_connections{state=\"awaiting_auth\"}"));
         }
     }
