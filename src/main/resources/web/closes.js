@@ -28,12 +28,16 @@ const CLOSES = {
     "Not automatically, and not with a new token: tell the user to contact the operator."],
   "1008 Slow consumer": ["backoff", "The client did not read fast enough: over --max-outbound-bytes waited for it.",
     "With backoff; keep the token, join the rooms again, and use seq to see what was missed."],
+  "1008 Too many control frames": ["never", "The client sent more pings and pongs than the server allows (§10).",
+    "Never: a client bug. The server pings every connection itself."],
+  "1013 Server overloaded": ["backoff", "The server's memory budget was spent and this connection held the most of it.",
+    "With backoff; keep the token, join the rooms again, and use seq to see what was missed."],
   "1001": ["now", "The server is shutting down.", "At once (spread over 0-1 s); if that fails, with backoff. Keep the token."],
   "1011 Try again later": ["backoff", "The server (a cluster instance) cannot reach its shared state, Redis, so the "
     + "credential could not be checked now; nothing is wrong with it, and it is not a failed auth.",
     "With backoff, with the same credential (a new ticket for each try in ticket mode)."],
   "1011": ["backoff", "A server bug.", "With backoff."],
-  "1009": ["never", "A message over --max-message-bytes.", "Never resend that message: a client bug."],
+  "1009": ["never", "A message over --max-message-bytes, or in too many fragments.", "Never resend that message: a client bug."],
   "1007": ["never", "A text message that was not UTF-8.", "Never: a client bug."],
   "1002": ["never", "An RFC 6455 violation.", "Never: a client or library bug."],
   "1006": ["backoff", "The connection ended without a close frame: network loss, a server crash, the heartbeat drop, "

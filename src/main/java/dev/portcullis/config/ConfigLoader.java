@@ -94,6 +94,7 @@ public final class ConfigLoader {
         return new ConnectionConfig(
                 r.parsed(Option.MAX_MESSAGE_BYTES, Values::size),
                 r.parsed(Option.MAX_OUTBOUND_BYTES, Values::size),
+                r.parsed(Option.MEMORY_BUDGET, Values::memoryBudget),
                 r.parsed(Option.HANDSHAKE_TIMEOUT, Values::duration),
                 r.parsed(Option.CLOSE_TIMEOUT, Values::duration),
                 r.parsed(Option.PING_INTERVAL, Values::duration));

@@ -9,12 +9,14 @@ import java.time.Duration;
  * upgrade and close deadlines and its heartbeat.
  *
  * @param maxOutboundBytes what may wait for a client that stops reading before it is closed as a slow consumer
+ * @param memoryBudget     what all peers together may make the server hold before the heaviest are shed
  * @param handshakeTimeout time a new TCP connection has to complete its upgrade request
  * @param closeTimeout     time a peer has to answer the server's close frame
  */
 public record ConnectionConfig(
         int maxMessageBytes,
         long maxOutboundBytes,
+        long memoryBudget,
         Duration handshakeTimeout,
         Duration closeTimeout,
         Duration pingInterval) {
@@ -30,6 +32,10 @@ public record ConnectionConfig(
         // room with full-size messages from being closed as slow consumers on the first one.
         if (maxOutboundBytes < 2L * maxMessageBytes) {
             throw new IllegalArgumentException("--max-outbound-bytes must be at least twice --max-message-bytes");
+        }
+        // One peer at its outbound limit must fit, or the budget would shed every slow reader it sees.
+        if (memoryBudget < maxOutboundBytes) {
+            throw new IllegalArgumentException("--memory-budget must be at least --max-outbound-bytes");
         }
         requirePositive("ping-interval", pingInterval);
         requirePositive("close-timeout", closeTimeout);

@@ -43,6 +43,9 @@ public enum Option {
     MAX_MESSAGE_BYTES("max-message-bytes", "SIZE", "64KiB", "Largest WebSocket frame accepted; bigger ones close with 1009."),
     MAX_OUTBOUND_BYTES("max-outbound-bytes", "SIZE", "1MiB",
             "Bytes that may wait for a client that stops reading; past it the client is closed with 1008 Slow consumer."),
+    MEMORY_BUDGET("memory-budget", "SIZE|auto", "auto",
+            "Memory all peers together may make the server hold (queued frames, fragments being reassembled);"
+                    + " past it the heaviest are closed with 1013. auto: two fifths of the maximum heap."),
     CLOSE_TIMEOUT("close-timeout", "DURATION", "5s",
             "Time a peer has to answer the server's close frame before the TCP connection is dropped."),
     PING_INTERVAL("ping-interval", "DURATION", "30s",

@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
 /** Parsers for the value types options use: durations such as {@code 5s} and sizes such as {@code 64KiB}. */
 public final class Values {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)?");
-    private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)(B|KiB|MiB|GiB)?");
 
     private Values() {
     }
@@ -45,8 +45,17 @@ public final class Values {
         }
     }
 
-    /** A byte count: {@code 65536}, {@code 64KiB} or {@code 1MiB}. */
+    /** A byte count below 2 GiB: {@code 65536}, {@code 64KiB} or {@code 1MiB}. */
     public static int size(String text) {
+        try {
+            return Math.toIntExact(longSize(text));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("size too large: '" + text + "'");
+        }
+    }
+
+    /** A byte count of any size: {@code 65536}, {@code 64KiB}, {@code 1MiB} or {@code 4GiB}. */
+    public static long longSize(String text) {
         Matcher m = SIZE.matcher(text.strip());
         if (!m.matches()) {
             throw new IllegalArgumentException("not a size: '" + text + "' (try 65536, 64KiB or 1MiB)");
@@ -55,13 +64,27 @@ public final class Values {
         long multiplier = switch (unit) {
             case "KiB" -> 1024;
             case "MiB" -> 1024 * 1024;
+            case "GiB" -> 1024 * 1024 * 1024;
             default -> 1;
         };
         try {
-            return Math.toIntExact(Math.multiplyExact(Long.parseLong(m.group(1)), multiplier));
+            return Math.multiplyExact(Long.parseLong(m.group(1)), multiplier);
         } catch (NumberFormatException | ArithmeticException e) {
             throw new IllegalArgumentException("size too large: '" + text + "'");
         }
+    }
+
+    /** A memory budget: a size, or {@code auto} for {@link #autoMemoryBudget()}. */
+    public static long memoryBudget(String text) {
+        return text.strip().equalsIgnoreCase("auto") ? autoMemoryBudget() : longSize(text);
+    }
+
+    /**
+     * What {@code auto} stands for in this JVM: two fifths of the largest heap it may grow to, which leaves the
+     * rest to the connections' own objects, the rooms and the garbage collector's headroom.
+     */
+    public static long autoMemoryBudget() {
+        return Runtime.getRuntime().maxMemory() / 5 * 2;
     }
 
     /** A comma-separated list; blanks around items and empty items are dropped. */

@@ -1,6 +1,7 @@
 package dev.portcullis.metrics;
 
 import dev.portcullis.session.ConnectionState;
+import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
 import java.util.Locale;
 import java.util.Map;
@@ -28,12 +29,19 @@ public final class Metrics {
     private final LongAdder rateLimited = new LongAdder();
     private final LongAdder blocks = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder shed = new LongAdder();
+    /** Set by the memory budget's pass (its thread); 0 until the first. */
+    private volatile long peerHeldBytes;
+    private volatile long memoryBudgetBytes;
+    private final HeapAfterGc heapAfterGc;
     private final LongAdder[] authBuckets = new LongAdder[AUTH_BUCKETS.length];
     private final LongAdder authCount = new LongAdder();
     /** Sum of the observed seconds, in nanoseconds to stay an integer. */
     private final LongAdder authNanos = new LongAdder();
 
-    public Metrics() {
+    /** Metrics that read the live heap from {@code heapAfterGc}, which its owner closes. */
+    public Metrics(HeapAfterGc heapAfterGc) {
+        this.heapAfterGc = heapAfterGc;
         for (ConnectionState s : ConnectionState.values()) {
             byState.put(s, new AtomicLong());
         }
@@ -98,6 +106,17 @@ public final class Metrics {
         refused.increment();
     }
 
+    /** What peers made the server hold at the last count, and the budget for it. */
+    public void peerMemory(long held, long budget) {
+        peerHeldBytes = held;
+        memoryBudgetBytes = budget;
+    }
+
+    /** A connection closed with 1013 because the memory budget was spent. */
+    public void shed() {
+        shed.increment();
+    }
+
     private static String label(String s) {
         return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
     }
@@ -120,6 +139,16 @@ public final class Metrics {
         counter(b, "portcullis_rate_limited_total", "Messages refused by the per-user rate limit.", rateLimited);
         counter(b, "portcullis_blocks_total", "Users blocked, automatically or by an admin.", blocks);
         counter(b, "portcullis_refused_connections_total", "Handshakes refused before the upgrade.", refused);
+        counter(b, "portcullis_shed_connections_total", "Connections closed because the memory budget was spent.", shed);
+        gauge(b, "portcullis_peer_held_bytes", "Memory peers make the server hold: queued frames and reassembly.",
+                peerHeldBytes);
+        gauge(b, "portcullis_memory_budget_bytes", "The budget for portcullis_peer_held_bytes (--memory-budget).",
+                memoryBudgetBytes);
+        var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+        gauge(b, "portcullis_heap_used_bytes", "Java heap in use, garbage not yet collected included.", heap.getUsed());
+        gauge(b, "portcullis_heap_after_gc_bytes", "Java heap in use right after the last garbage collection.",
+                heapAfterGc.bytes());
+        gauge(b, "portcullis_heap_max_bytes", "The largest the Java heap may grow (-Xmx).", heap.getMax());
         header(b, "portcullis_auth_latency_seconds", "histogram", "Time from TCP accept to auth_ok.");
         for (int i = 0; i < AUTH_BUCKETS.length; i++) {
             b.append("portcullis_auth_latency_seconds_bucket{le=\"").append(AUTH_BUCKETS[i]).append("\"} ")
@@ -134,6 +163,11 @@ public final class Metrics {
     private static void header(StringBuilder b, String name, String type, String help) {
         b.append("# HELP ").append(name).append(' ').append(help).append('\n');
         b.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+    }
+
+    private static void gauge(StringBuilder b, String name, String help, long value) {
+        header(b, name, "gauge", help);
+        b.append(name).append(' ').append(value).append('\n');
     }
 
     private static void counter(StringBuilder b, String name, String help, LongAdder value) {

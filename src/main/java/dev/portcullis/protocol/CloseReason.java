@@ -27,6 +27,13 @@ public enum CloseReason {
     USER_BLOCKED(1008, "User blocked"),
     /** More than {@code --max-outbound-bytes} waited for a peer that stopped reading. */
     SLOW_CONSUMER(1008, "Slow consumer"),
+    /** More pings and pongs than protocol.md §10 allows: before auth a handful, after it a burst and a steady rate. */
+    CONTROL_FLOOD(1008, "Too many control frames"),
+    /**
+     * The server's memory budget for what peers make it hold is spent, and this connection held the most of
+     * it (protocol.md §10): shed so the others keep their service.
+     */
+    OVERLOADED(1013, "Server overloaded"),
     /** The server is stopping; another instance (or this one, restarted) will take the client. */
     SERVER_SHUTDOWN(1001, "Server shutting down"),
     /** A bug on the server's side; the connection cannot continue. */

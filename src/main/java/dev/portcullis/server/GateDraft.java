@@ -3,6 +3,7 @@ package dev.portcullis.server;
 import java.nio.ByteBuffer;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.java_websocket.WebSocketImpl;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.drafts.Draft_6455;
@@ -12,13 +13,15 @@ import org.java_websocket.exceptions.InvalidFrameException;
 import org.java_websocket.exceptions.LimitExceededException;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.framing.TextFrame;
+import org.java_websocket.handshake.Handshakedata;
 
 /**
  * RFC 6455 as Java-WebSocket 1.6.0 implements it, plus what it leaves out for a server facing hostile peers:
  * no extensions (permessage-deflate stays off, so nothing inflates), unmasked client frames refused with
- * 1002 (§5.1), and the size limit applied to a fragmented message as its fragments arrive, not only at
- * its end. Frames encoded once for many connections pass through as they are. One instance per
- * connection (the library copies it), used by that connection's decoding thread only.
+ * 1002 (§5.1), and the size and fragment-count limits applied to a fragmented message as its fragments
+ * arrive, not only at its end. It also keeps the connection's accounts: every byte encoded for sending,
+ * control frames and the upgrade response included, and what the reassembly holds. Frames encoded once
+ * for many connections pass through as they are. One instance per connection (the library copies it).
  */
 final class GateDraft extends Draft_6455 {
 
@@ -35,8 +38,25 @@ final class GateDraft extends Draft_6455 {
         }
     }
 
-    /** Payload bytes of the fragmented message being reassembled, 0 between messages. */
+    /**
+     * What the library keeps per fragment besides its payload (a frame object, a ByteBuffer and a list slot):
+     * without counting it, millions of empty fragments would never pass the size limit.
+     */
+    static final int FRAGMENT_COST = 128;
+    /** Fragments allowed per message for each byte of this many in the message limit. */
+    private static final int BYTES_PER_FRAGMENT = 512;
+    /** Fragments allowed per message however small the message limit. */
+    private static final int MIN_FRAGMENTS = 16;
+
+    private final int maxFragments;
+    /** Wire bytes of every frame and handshake response encoded for this connection; any sending thread adds. */
+    private final AtomicLong encoded = new AtomicLong();
+    /** Payload bytes of the fragmented message being reassembled, 0 between messages; decoding thread only. */
     private long reassembled;
+    /** Fragments of that message so far; decoding thread only. */
+    private int fragments;
+    /** Memory the reassembly holds, payload and fragment costs; written by the decoding thread, read by any. */
+    private volatile long reassemblyHeld;
     /** Header bytes of the next frame seen so far; a header is at most 14 bytes. */
     private final byte[] header = new byte[14];
     private int headerLength;
@@ -45,6 +65,22 @@ final class GateDraft extends Draft_6455 {
 
     GateDraft(int maxFrameBytes) {
         super(Collections.emptyList(), maxFrameBytes);
+        this.maxFragments = maxFragments(maxFrameBytes);
+    }
+
+    /** One fragment per {@value #BYTES_PER_FRAGMENT} bytes of the message limit, at least {@value #MIN_FRAGMENTS}. */
+    static int maxFragments(int maxMessageBytes) {
+        return Math.max(MIN_FRAGMENTS, maxMessageBytes / BYTES_PER_FRAGMENT);
+    }
+
+    /** Bytes encoded for sending so far; with the bytes written, what is still queued. */
+    long encodedBytes() {
+        return encoded.get();
+    }
+
+    /** Memory held for a fragmented message not yet complete. */
+    long reassemblyBytes() {
+        return reassemblyHeld;
     }
 
     @Override
@@ -105,24 +141,44 @@ final class GateDraft extends Draft_6455 {
         int size = frame.getPayloadData().remaining();
         if ((op == Opcode.TEXT || op == Opcode.BINARY) && !frame.isFin()) {
             reassembled = size;
+            fragments = 1;
         } else if (op == Opcode.CONTINUOUS) {
             reassembled += size;
+            fragments++;
             if (reassembled > getMaxFrameSize()) {
                 throw new LimitExceededException("Message too big", getMaxFrameSize());
             }
-            if (frame.isFin()) {
-                reassembled = 0;
+            if (fragments > maxFragments) {
+                throw new LimitExceededException("Too many fragments", maxFragments);
             }
         }
-        super.processFrame(socket, frame);
+        reassemblyHeld = reassembled + (long) fragments * FRAGMENT_COST;
+        try {
+            super.processFrame(socket, frame);
+        } finally {
+            if (op == Opcode.CONTINUOUS && frame.isFin()) {
+                reassembled = 0;
+                fragments = 0;
+                reassemblyHeld = 0;
+            }
+        }
     }
 
     @Override
     public ByteBuffer createBinaryFrame(Framedata framedata) {
-        if (framedata instanceof PreEncodedFrame pre) {
-            return pre.wire.duplicate();
+        ByteBuffer wire = framedata instanceof PreEncodedFrame pre ? pre.wire.duplicate()
+                : super.createBinaryFrame(framedata);
+        encoded.addAndGet(wire.remaining());
+        return wire;
+    }
+
+    @Override
+    public List<ByteBuffer> createHandshake(Handshakedata handshake, boolean withContent) {
+        List<ByteBuffer> wire = super.createHandshake(handshake, withContent);
+        for (ByteBuffer b : wire) {
+            encoded.addAndGet(b.remaining());
         }
-        return super.createBinaryFrame(framedata);
+        return wire;
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -39,6 +40,8 @@ final class GateServer extends WebSocketServer {
     private static final int ACCEPT_BACKLOG = 1024;
     /** A peer that has not answered a ping for this many intervals is gone. */
     private static final int MISSED_PONG_INTERVALS = 2;
+    /** Our pings carry no payload: a two-byte header. */
+    private static final int PING_WIRE_BYTES = 2;
 
     private final Gatekeeper gatekeeper;
     private final Door door;
@@ -49,10 +52,11 @@ final class GateServer extends WebSocketServer {
     private final long maxOutboundBytes;
     private final Duration pingInterval;
     private final Duration closeTimeout;
+    private final MemoryBudget budget;
     private final AtomicLong connectionIds = new AtomicLong();
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
-    GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, Duration pingInterval,
+    GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, long memoryBudget, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
                ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
                ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks) {
@@ -63,6 +67,7 @@ final class GateServer extends WebSocketServer {
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
+        this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
         this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips, tls, tlsTasks);
         this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
@@ -83,6 +88,8 @@ final class GateServer extends WebSocketServer {
         long every = pingInterval.toMillis();
         scheduler.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(nudger::pass, WriteNudger.PERIOD_MILLIS, WriteNudger.PERIOD_MILLIS,
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(budget::pass, MemoryBudget.PERIOD_MILLIS, MemoryBudget.PERIOD_MILLIS,
                 TimeUnit.MILLISECONDS);
         started.complete(getPort());
     }
@@ -109,7 +116,7 @@ final class GateServer extends WebSocketServer {
         var counting = (GateSocketFactory.CountingSocket) socket;
         counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
-                new WebSocketConnection(counting, scheduler, maxOutboundBytes, nudger, metrics), metrics::transition);
+                new WebSocketConnection(counting, scheduler, maxOutboundBytes, budget, nudger, metrics), metrics::transition);
         socket.setAttachment(session);
         HandshakeCredential credential = door.credential(handshake);
         guarded(socket, () -> gatekeeper.opened(session, credential));
@@ -142,23 +149,49 @@ final class GateServer extends WebSocketServer {
     }
 
     /**
-     * The library answers a ping even on a socket that is closing, and its exception then escapes the
-     * frame loop as an error (found by the fuzz test). A closing socket owes no pong.
+     * A pong is queued like any frame, so it counts against {@code --max-outbound-bytes} (a peer that pings and
+     * never reads is a slow consumer), and pings are rate-limited ({@link ControlFrameLimit}). The library
+     * answers a ping even on a socket that is closing, and its exception then escapes the frame loop as an
+     * error (found by the fuzz test): a closing socket owes no pong.
      */
     @Override
     public void onWebsocketPing(WebSocket socket, Framedata frame) {
-        if (socket.isOpen()) {
-            try {
-                super.onWebsocketPing(socket, frame);
-            } catch (WebsocketNotConnectedException e) {
-                // closed between the check and the pong
-            }
+        if (!socket.isOpen() || !controlFrameAllowed((GateSocketFactory.CountingSocket) socket)) {
+            return;
+        }
+        Session session = socket.getAttachment();
+        if (session != null && !((WebSocketConnection) session.connection()).fits(frame.getPayloadData().remaining() + 2)) {
+            return;
+        }
+        try {
+            super.onWebsocketPing(socket, frame);
+        } catch (WebsocketNotConnectedException e) {
+            // closed between the check and the pong
         }
     }
 
     @Override
     public void onWebsocketPong(WebSocket socket, Framedata frame) {
-        ((GateSocketFactory.CountingSocket) socket).lastPongNanos = System.nanoTime();
+        var counting = (GateSocketFactory.CountingSocket) socket;
+        if (controlFrameAllowed(counting)) {
+            counting.lastPongNanos = System.nanoTime();
+        }
+    }
+
+    /** Counts a ping or pong from the peer; past the limit, closes it with 1008 and answers false. */
+    private boolean controlFrameAllowed(GateSocketFactory.CountingSocket socket) {
+        Session session = socket.getAttachment();
+        boolean authenticated = session != null && session.state() == ConnectionState.AUTHENTICATED;
+        if (socket.controlFrames.allow(authenticated, System.nanoTime())) {
+            return true;
+        }
+        if (session != null) {
+            log.debug("{}: too many control frames, closing", session.id());
+            session.connection().close(CloseReason.CONTROL_FLOOD.code(), CloseReason.CONTROL_FLOOD.reason());
+        } else {
+            socket.close(CloseReason.CONTROL_FLOOD.code(), CloseReason.CONTROL_FLOOD.reason());
+        }
+        return false;
     }
 
     @Override
@@ -187,28 +220,32 @@ final class GateServer extends WebSocketServer {
 
     /** Pings every open socket; drops those that have not answered for {@link #MISSED_PONG_INTERVALS} intervals. */
     private void heartbeat() {
-        try {
-            long deadline = System.nanoTime() - MISSED_PONG_INTERVALS * pingInterval.toNanos();
-            for (WebSocket socket : getConnections()) {
-                var counting = (GateSocketFactory.CountingSocket) socket;
-                Session session = socket.getAttachment();
-                if (!socket.isOpen() || session == null) {
-                    continue;
-                }
-                if (counting.lastPongNanos - deadline < 0) {
-                    log.debug("{}: no pong for {} intervals, dropping", session.id(), MISSED_PONG_INTERVALS);
-                    ((WebSocketConnection) session.connection()).abort("Heartbeat timeout");
-                } else {
-                    try {
-                        socket.sendPing();
-                    } catch (WebsocketNotConnectedException e) {
-                        // closed since we looked; its close callback cleans up
-                    }
-                }
+        long deadline = System.nanoTime() - MISSED_PONG_INTERVALS * pingInterval.toNanos();
+        for (WebSocket socket : getConnections()) {
+            try {
+                beat((GateSocketFactory.CountingSocket) socket, deadline);
+            } catch (RuntimeException e) {
+                // One socket in a bad state must not stop the others' heartbeat.
+                log.error("heartbeat failed for one connection", e);
             }
-        } catch (RuntimeException e) {
-            // An exception would cancel the periodic task and silently stop every future heartbeat.
-            log.error("heartbeat sweep failed", e);
+        }
+    }
+
+    private void beat(GateSocketFactory.CountingSocket socket, long deadline) {
+        Session session = socket.getAttachment();
+        if (!socket.isOpen() || session == null) {
+            return;
+        }
+        var connection = (WebSocketConnection) session.connection();
+        if (socket.lastPongNanos - deadline < 0) {
+            log.debug("{}: no pong for {} intervals, dropping", session.id(), MISSED_PONG_INTERVALS);
+            connection.abort("Heartbeat timeout");
+        } else if (connection.fits(PING_WIRE_BYTES)) {
+            try {
+                socket.sendPing();
+            } catch (WebsocketNotConnectedException e) {
+                // closed since we looked; its close callback cleans up
+            }
         }
     }
 

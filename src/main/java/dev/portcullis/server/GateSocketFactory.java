@@ -67,12 +67,20 @@ final class GateSocketFactory implements WebSocketServerFactory {
         return sweep.removed();
     }
 
+    /**
+     * What the library keeps per queued frame besides its bytes (a queue node and a ByteBuffer view): a peer
+     * must not get thousands of tiny frames queued for free.
+     */
+    static final int QUEUED_FRAME_COST = 80;
+
     /** A Java-WebSocket socket with a written-bytes counter, a heartbeat timestamp and its place in the limits. */
     final class CountingSocket extends WebSocketImpl {
         /** Incremented by the selector thread only. */
         final AtomicLong written = new AtomicLong();
         /** System.nanoTime() of the last pong (or of the open); written by the socket's worker thread. */
         volatile long lastPongNanos = System.nanoTime();
+        /** Pings and pongs this peer may still send; its decoding thread only. */
+        final ControlFrameLimit controlFrames = new ControlFrameLimit();
         /** Whether the {@link WriteNudger} is watching this socket. */
         final AtomicBoolean nudgeMarked = new AtomicBoolean();
         /** Bytes read before the upgrade completed; selector thread only. */
@@ -108,7 +116,25 @@ final class GateSocketFactory implements WebSocketServerFactory {
             if (released.compareAndSet(false, true)) {
                 endPending();
                 open.decrementAndGet();
+                // Nothing more will be written; whoever still holds the socket (a room) need not hold its queue.
+                outQueue.clear();
             }
+        }
+
+        /**
+         * Memory queued for this peer and not yet handed to the kernel: every frame, pongs, pings and close
+         * frames included, each with its {@link #QUEUED_FRAME_COST}. Any thread.
+         */
+        long queuedBytes() {
+            if (!(getDraft() instanceof GateDraft draft)) {
+                return 0; // still in its upgrade: nothing but an error response is ever queued
+            }
+            return Math.max(0, draft.encodedBytes() - written.get()) + (long) outQueue.size() * QUEUED_FRAME_COST;
+        }
+
+        /** Everything this peer makes the server hold: its queue and a fragmented message being reassembled. */
+        long heldBytes() {
+            return queuedBytes() + (getDraft() instanceof GateDraft draft ? draft.reassemblyBytes() : 0);
         }
 
         void handshakeDone() {

@@ -28,6 +28,7 @@ import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.limit.RateLimiter;
+import dev.portcullis.metrics.HeapAfterGc;
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
@@ -120,7 +121,7 @@ public final class Portcullis implements AutoCloseable {
         own(scheduler::shutdownNow);
 
         MessageCodec codec = new MessageCodec();
-        metrics = new Metrics();
+        metrics = new Metrics(own(new HeapAfterGc()));
         AbuseConfig limits = config.abuse();
         // What instances must agree on; this process alone unless --redis-url names a cluster's Redis.
         String instance = Long.toHexString(random.nextLong() & 0xffffffffffL);
@@ -170,7 +171,8 @@ public final class Portcullis implements AutoCloseable {
                 scheduler, auth.timeout(), metrics);
         ConnectionConfig connections = config.connections();
         GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
-                connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.pingInterval(),
+                connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
+                connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
                 limits.maxConnections(), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks);
         ws.start();

@@ -7,7 +7,6 @@ import dev.portcullis.session.Connection;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
@@ -15,24 +14,24 @@ import org.java_websocket.framing.CloseFrame;
 /**
  * A {@link Connection} over a Java-WebSocket socket, with the outbound bound the library lacks: bytes
  * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer and
- * is closed. ({@link GateServer} makes sure every close ends within the close timeout.)
+ * is closed; what is queued also counts against the {@link MemoryBudget} of all peers. ({@link GateServer} makes sure every close ends within the close timeout.)
  */
 final class WebSocketConnection implements Connection {
     private final GateSocketFactory.CountingSocket socket;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
+    private final MemoryBudget budget;
     private final WriteNudger nudger;
     private final Metrics metrics;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
-    /** Bytes handed to the library by any sending thread. */
-    private final AtomicLong enqueued = new AtomicLong();
     private final AtomicBoolean closing = new AtomicBoolean();
     /** Seals every message on an encrypted connection; null while plaintext. Set once, at auth. */
     private volatile Function<String, String> sealer;
 
     WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
-                        long maxOutboundBytes, WriteNudger nudger, Metrics metrics) {
+                        long maxOutboundBytes, MemoryBudget budget, WriteNudger nudger, Metrics metrics) {
+        this.budget = budget;
         this.nudger = nudger;
         this.metrics = metrics;
         this.socket = socket;
@@ -65,16 +64,9 @@ final class WebSocketConnection implements Connection {
     }
 
     private void enqueue(GateDraft.PreEncodedFrame frame) {
-        long queued = enqueued.get() - socket.written.get();
-        if (queued + frame.wireLength() > maxOutboundBytes) {
-            // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may
-            // hold while it waits for that room's lock to clean up: close from the scheduler instead.
-            if (closing.compareAndSet(false, true)) {
-                scheduler.execute(() -> socket.close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason()));
-            }
+        if (!fits(frame.wireLength())) {
             return;
         }
-        enqueued.addAndGet(frame.wireLength());
         try {
             socket.sendFrame(frame);
             nudger.queued(socket);
@@ -84,9 +76,22 @@ final class WebSocketConnection implements Connection {
         }
     }
 
-    /** Bytes queued in the library and not yet written to the kernel. */
-    long queuedBytes() {
-        return enqueued.get() - socket.written.get();
+    /**
+     * Whether a frame of {@code wireLength} bytes still fits under {@code --max-outbound-bytes}, counting
+     * everything queued, control frames too. If not, the peer is a slow consumer: it is closed, and false.
+     */
+    boolean fits(int wireLength) {
+        long cost = wireLength + GateSocketFactory.QUEUED_FRAME_COST;
+        if (socket.queuedBytes() + cost <= maxOutboundBytes) {
+            budget.queued(cost);
+            return true;
+        }
+        // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may
+        // hold while it waits for that room's lock to clean up: close from the scheduler instead.
+        if (closing.compareAndSet(false, true)) {
+            scheduler.execute(() -> socket.close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason()));
+        }
+        return false;
     }
 
     @Override

@@ -27,6 +27,8 @@ class ClosePolicyTest {
         expected.put(CloseReason.BLOCKED_FOR_ABUSE, ClosePolicy.NEVER);
         expected.put(CloseReason.USER_BLOCKED, ClosePolicy.NEVER);
         expected.put(CloseReason.SLOW_CONSUMER, ClosePolicy.BACKOFF);
+        expected.put(CloseReason.CONTROL_FLOOD, ClosePolicy.NEVER);
+        expected.put(CloseReason.OVERLOADED, ClosePolicy.BACKOFF);
         expected.put(CloseReason.SERVER_SHUTDOWN, ClosePolicy.AT_ONCE);
         expected.put(CloseReason.INTERNAL_ERROR, ClosePolicy.BACKOFF);
         expected.put(CloseReason.TRY_AGAIN_LATER, ClosePolicy.BACKOFF);
@@ -43,7 +45,7 @@ class ClosePolicyTest {
             "1007, '', NEVER",
             "1009, Message too big, NEVER",
             "1001, anything, AT_ONCE",
-            "1013, Try again later, BACKOFF",            // a code not listed: like 1006
+            "1014, Bad gateway, BACKOFF",                // a code not listed: like 1006
             "1008, Something new, NEVER",                // a 1008 reason not listed: stop and report
             "1008, token expired, NEVER",                // reasons are compared byte for byte
     })

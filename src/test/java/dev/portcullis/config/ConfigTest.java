@@ -28,7 +28,7 @@ class ConfigTest {
                         Duration.ofSeconds(5), Duration.ofSeconds(5), Set.of("message"), Duration.ofSeconds(30),
                         Duration.ofSeconds(60), Duration.ofMinutes(5)),
                 new LoginConfig(data.resolve("users.json"), false, bcryptCost, 2, 64),
-                new ConnectionConfig(maxMessageBytes, 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                new ConnectionConfig(maxMessageBytes, 1024 * 1024, 64L * 1024 * 1024, Duration.ofSeconds(5), Duration.ofSeconds(5),
                         Duration.ofSeconds(30)),
                 new RoomConfig(null, true, 100),
                 new EncryptionConfig(List.of(), Duration.ofMinutes(5)),

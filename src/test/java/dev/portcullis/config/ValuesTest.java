@@ -49,15 +49,16 @@ class ValuesTest {
             "1MiB, 1048576",
             "1024B, 1024",
             "2047MiB, 2146435072",
+            "1GiB, 1073741824",
             "' 64KiB ', 65536"
     })
-    @DisplayName("A size in bytes, KiB or MiB parses to the right byte count")
+    @DisplayName("A size in bytes, KiB, MiB or GiB parses to the right byte count")
     void parsesSizes(String text, int bytes) {
         assertEquals(bytes, Values.size(text));
     }
 
     @ParameterizedTest(name = "\"{0}\" is rejected")
-    @ValueSource(strings = {"", "64KB", "64k", "64kib", "1.5MiB", "-1", "MiB", "64 KiB", "1GiB"})
+    @ValueSource(strings = {"", "64KB", "64k", "64kib", "1.5MiB", "-1", "MiB", "64 KiB", "1GB"})
     @DisplayName("A text that is not a size is rejected with a message quoting it")
     void rejectsBadSizes(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.size(text));
@@ -70,6 +71,14 @@ class ValuesTest {
     void rejectsSizesAboveIntRange(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.size(text));
         assertTrue(e.getMessage().contains("too large"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("A memory budget is any size, or auto: two fifths of the heap this JVM may grow to")
+    void memoryBudgets() {
+        assertEquals(8L * 1024 * 1024 * 1024, Values.memoryBudget("8GiB"));
+        assertEquals(Runtime.getRuntime().maxMemory() / 5 * 2, Values.memoryBudget("auto"));
+        assertThrows(IllegalArgumentException.class, () -> Values.memoryBudget("lots"));
     }
 
     @ParameterizedTest(name = "\"{0}\" is rejected as too large")

@@ -10,6 +10,7 @@ import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
+import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -69,6 +70,73 @@ class HostilePeerTest {
             RawClient.Frame close = c.readUntilClose();
             assertNotNull(close, "the server waited for a FIN that never comes");
             assertEquals(1009, close.closeCode());
+        }
+    }
+
+    @Test
+    @DisplayName("§10: a message in more fragments than allowed, even empty ones, closes with 1009 Too many fragments")
+    void emptyFragmentFlood() {
+        byte[] none = new byte[0];
+        for (boolean authenticated : new boolean[] {false, true}) {
+            try (RawClient c = authenticated ? server.rawAuthenticated("alice", 0) : RawClient.connect(server.wsPort())) {
+                c.writeRaw(RawClient.frame(RawClient.TEXT, false, "{".getBytes(StandardCharsets.US_ASCII), true));
+                // 128 fragments are allowed at the default 64 KiB limit; each of these is 6 bytes on the wire.
+                for (int i = 0; i < 200; i++) {
+                    c.writeRaw(RawClient.frame(0x0, false, none, true));
+                }
+                RawClient.Frame close = c.readUntilClose();
+                assertNotNull(close, "the server kept collecting empty fragments");
+                assertEquals(1009, close.closeCode());
+                assertEquals("Too many fragments", close.closeReason());
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("§10: a message in as many fragments as allowed is delivered whole")
+    void fragmentsUpToTheLimit() {
+        try (RawClient c = server.rawAuthenticated("alice", 0)) {
+            String join = "{\"type\":\"join\",\"room\":\"fragments\"}";
+            byte[] bytes = join.getBytes(StandardCharsets.US_ASCII);
+            c.writeRaw(RawClient.frame(RawClient.TEXT, false, new byte[] {bytes[0]}, true));
+            for (int i = 1; i < 127; i++) {
+                c.writeRaw(RawClient.frame(0x0, false, new byte[0], true));
+            }
+            c.writeRaw(RawClient.frame(0x0, true, Arrays.copyOfRange(bytes, 1, bytes.length), true));
+            assertTrue(c.readText().contains("\"type\":\"joined\""));
+        }
+    }
+
+    @Test
+    @DisplayName("§10: more than 5 pings before auth close with 1008 Too many control frames")
+    void pingsBeforeAuth() {
+        try (RawClient c = RawClient.connect(server.wsPort())) {
+            for (int i = 0; i < 6; i++) {
+                c.writeRaw(RawClient.frame(RawClient.PING, true, "p".repeat(125).getBytes(StandardCharsets.US_ASCII), true));
+            }
+            int pongs = 0;
+            RawClient.Frame f;
+            while ((f = c.readFrame()).opcode() == RawClient.PONG) {
+                pongs++;
+            }
+            assertEquals(5, pongs, "a pong for each allowed ping, none for the one past the limit");
+            assertEquals(RawClient.CLOSE, f.opcode());
+            assertEquals(1008, f.closeCode());
+            assertEquals("Too many control frames", f.closeReason());
+        }
+    }
+
+    @Test
+    @DisplayName("§10: an authenticated peer gets a burst of 20 control frames, then 2 a second; a flood closes with 1008")
+    void pingFloodAfterAuth() {
+        try (RawClient c = server.rawAuthenticated("alice", 0)) {
+            for (int i = 0; i < 200; i++) {
+                c.writeRaw(RawClient.frame(i % 2 == 0 ? RawClient.PING : RawClient.PONG, true, new byte[0], true));
+            }
+            RawClient.Frame close = c.readUntilClose();
+            assertNotNull(close, "the flood was not stopped");
+            assertEquals(1008, close.closeCode());
+            assertEquals("Too many control frames", close.closeReason());
         }
     }
 

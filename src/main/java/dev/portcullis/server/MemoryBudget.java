@@ -1,0 +1,119 @@
+package dev.portcullis.server;
+
+import dev.portcullis.metrics.Metrics;
+import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.session.Session;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.java_websocket.WebSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one budget for what all peers together make the server hold (protocol.md §10): frames queued for them
+ * and fragments being reassembled, each already bounded per connection. Ten thousand connections at their
+ * own limits would still be ten gigabytes, so a periodic pass adds them up, and past the budget it sheds
+ * the heaviest connections until what stays is under it: an open one is closed with 1013 and dropped if it
+ * does not take its close frame at once, one already closing is dropped at once; dropping frees its queue.
+ */
+final class MemoryBudget {
+    private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
+    /** How often the pass runs: well within what any one peer can add in the meantime (its own limit). */
+    static final long PERIOD_MILLIS = 100;
+    /** How long a shed peer has to take its close frame before TCP is dropped and its memory freed. */
+    private static final long SHED_GRACE_MILLIS = 500;
+
+    private final long budget;
+    private final Supplier<Collection<WebSocket>> sockets;
+    private final ScheduledExecutorService scheduler;
+    private final Metrics metrics;
+    /** What the last pass counted; written by the pass, read by senders. */
+    private volatile long counted;
+    /** Bytes queued by any sender since the last pass began. */
+    private final AtomicLong sinceCount = new AtomicLong();
+    /** Whether a pass is already asked for ahead of its period. */
+    private final AtomicBoolean passRequested = new AtomicBoolean();
+
+    MemoryBudget(long budget, Supplier<Collection<WebSocket>> sockets, ScheduledExecutorService scheduler,
+                 Metrics metrics) {
+        this.budget = budget;
+        this.sockets = sockets;
+        this.scheduler = scheduler;
+        this.metrics = metrics;
+    }
+
+    /**
+     * A sender queued {@code bytes}: if that may take all peers past the budget, the pass runs now rather than
+     * at its next period, before a burst of many peers at once can add much more.
+     */
+    void queued(long bytes) {
+        if (counted + sinceCount.addAndGet(bytes) > budget && passRequested.compareAndSet(false, true)) {
+            scheduler.execute(this::pass);
+        }
+    }
+
+    /** One pass over every socket; runs on the scheduler, every {@link #PERIOD_MILLIS} and when asked for. */
+    void pass() {
+        sinceCount.set(0);
+        passRequested.set(false);
+        long total = 0;
+        List<Heavy> holding = new ArrayList<>();
+        for (WebSocket socket : sockets.get()) {
+            var counting = (GateSocketFactory.CountingSocket) socket;
+            long bytes = counting.heldBytes();
+            total += bytes;
+            if (bytes > 0) {
+                holding.add(new Heavy(counting, bytes));
+            }
+        }
+        counted = total;
+        metrics.peerMemory(total, budget);
+        long excess = total - budget;
+        if (excess <= 0) {
+            return;
+        }
+        holding.sort(Comparator.comparingLong(Heavy::bytes).reversed());
+        int shed = 0;
+        for (Heavy heavy : holding) {
+            if (excess <= 0) {
+                break;
+            }
+            if (heavy.socket().isOpen()) {
+                shed(heavy.socket());
+                metrics.shed();
+                shed++;
+            } else {
+                // Closing already (a slow consumer, say) but still holding its queue until the close timeout:
+                // under pressure, drop it now.
+                heavy.socket().closeConnection(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
+            }
+            excess -= heavy.bytes();
+        }
+        log.warn("memory budget of {} bytes exceeded ({} held by peers): shed {} connections with 1013", budget,
+                total, shed);
+    }
+
+    private void shed(GateSocketFactory.CountingSocket socket) {
+        Session session = socket.getAttachment();
+        if (session != null) {
+            session.connection().close(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
+        } else {
+            socket.close(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
+        }
+        scheduler.schedule(() -> {
+            if (!socket.isClosed()) {
+                socket.closeConnection(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
+            }
+        }, SHED_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    private record Heavy(GateSocketFactory.CountingSocket socket, long bytes) {
+    }
+}
