@@ -35,6 +35,8 @@ import org.java_websocket.framing.CloseFrame;
 final class GateSocketFactory implements WebSocketServerFactory {
     /** An upgrade request is a few hundred bytes; this leaves room for cookies and long headers. */
     static final int MAX_HANDSHAKE_BYTES = 8 * 1024;
+    /** The blank line that ends an HTTP request's headers; an upgrade request has no body. */
+    private static final byte[] REQUEST_END = {'\r', '\n', '\r', '\n'};
 
     private final ScheduledExecutorService scheduler;
     private final Duration handshakeTimeout;
@@ -83,8 +85,12 @@ final class GateSocketFactory implements WebSocketServerFactory {
         final ControlFrameLimit controlFrames = new ControlFrameLimit();
         /** Whether the {@link WriteNudger} is watching this socket. */
         final AtomicBoolean nudgeMarked = new AtomicBoolean();
-        /** Bytes read before the upgrade completed; selector thread only. */
+        /** Bytes of the upgrade request read so far; selector thread only. */
         private long handshakeBytes;
+        /** How much of {@link #REQUEST_END} the last bytes read match; selector thread only. */
+        private int requestEndMatched;
+        /** Whether the blank line ending the upgrade request has been read; selector thread only. */
+        private boolean requestEnded;
         /** Closes the socket if the upgrade has not completed in time; cancelled on open. */
         private volatile ScheduledFuture<?> handshakeDeadline;
         /** The client's address: the TCP peer, or behind a trusted proxy the one it forwards. */
@@ -204,8 +210,10 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            int n = counted(channel.read(dst));
+            int start = dst.position();
+            int n = channel.read(dst);
             if (n > 0) {
+                countRequest(dst, start, n);
                 sweep.dataRead();
             }
             return n;
@@ -215,15 +223,37 @@ final class GateSocketFactory implements WebSocketServerFactory {
         public int readMore(ByteBuffer dst) throws IOException {
             // Called after the selector's pass over its keys: the moment the sweep waits for.
             sweep.afterPass(selector);
-            return counted(channel instanceof WrappedByteChannel w && w.isNeedRead() ? w.readMore(dst) : 0);
+            if (!(channel instanceof WrappedByteChannel w && w.isNeedRead())) {
+                return 0;
+            }
+            int start = dst.position();
+            int n = w.readMore(dst);
+            if (n > 0) {
+                countRequest(dst, start, n);
+            }
+            return n;
         }
 
-        private int counted(int n) throws IOException {
-            if (n > 0 && !socket.isOpen() && (socket.handshakeBytes += n) > MAX_HANDSHAKE_BYTES) {
+        /**
+         * Counts the bytes of the upgrade request up to the blank line that ends it: frames a client sends
+         * right behind its request, in the same read, are not part of it.
+         */
+        private void countRequest(ByteBuffer dst, int start, int n) throws IOException {
+            if (socket.requestEnded) {
+                return;
+            }
+            int i = start;
+            int end = start + n;
+            while (i < end && !socket.requestEnded) {
+                byte b = dst.get(i++);
+                socket.requestEndMatched = b == REQUEST_END[socket.requestEndMatched] ? socket.requestEndMatched + 1
+                        : b == REQUEST_END[0] ? 1 : 0;
+                socket.requestEnded = socket.requestEndMatched == REQUEST_END.length;
+            }
+            if ((socket.handshakeBytes += i - start) > MAX_HANDSHAKE_BYTES) {
                 // The library would keep growing its buffer for as long as the peer keeps talking.
                 throw new IOException("handshake request over " + MAX_HANDSHAKE_BYTES + " bytes");
             }
-            return n;
         }
 
         @Override

@@ -10,6 +10,7 @@ import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.TestServer;
+import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -137,6 +138,35 @@ class HostilePeerTest {
             assertNotNull(close, "the flood was not stopped");
             assertEquals(1008, close.closeCode());
             assertEquals("Too many control frames", close.closeReason());
+        }
+    }
+
+    @Test
+    @DisplayName("§10: frames sent right behind the upgrade request, in the same write, do not count against its 8 KiB")
+    void framesPipelinedBehindTheUpgrade() {
+        try (RawClient c = RawClient.open(server.wsPort(), 0)) {
+            String token = server.login("alice", TestServer.PASSWORD);
+            byte[] request = ("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + server.wsPort() + "\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+            byte[] auth = RawClient.frame(RawClient.TEXT, true, ("{\"type\":\"auth\",\"token\":\"" + token + "\"}")
+                    .getBytes(StandardCharsets.US_ASCII), true);
+            // 12 KiB of joins behind the request: more than the request cap, in one write.
+            ByteArrayOutputStream wire = new ByteArrayOutputStream();
+            wire.writeBytes(request);
+            wire.writeBytes(auth);
+            byte[] join = RawClient.frame(RawClient.TEXT, true, "{\"type\":\"join\",\"room\":\"pipelined\"}"
+                    .getBytes(StandardCharsets.US_ASCII), true);
+            int joins = 0;
+            while (wire.size() < request.length + 12 * 1024) {
+                wire.writeBytes(join);
+                joins++;
+            }
+            c.writeRaw(wire.toByteArray());
+            assertTrue(c.readHead().startsWith("HTTP/1.1 101"));
+            assertTrue(c.readText().contains("\"type\":\"auth_ok\""));
+            assertTrue(c.readText().contains("\"type\":\"joined\""), "the first join is answered");
+            assertTrue(joins > 100);
         }
     }
 

@@ -106,6 +106,11 @@ public final class RawClient implements AutoCloseable {
             req.append(h).append("\r\n");
         }
         writeRaw(req.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII));
+        return readHead();
+    }
+
+    /** Reads an HTTP response head, up to and including its blank line. */
+    public String readHead() {
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         try {
             while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
