@@ -31,8 +31,22 @@ public final class ServerProcess implements AutoCloseable {
     private final List<Thread> pumps = new ArrayList<>();
 
     public ServerProcess(Path dataDir, String... extraArgs) {
+        this(List.of(), 0, dataDir, extraArgs);
+    }
+
+    /**
+     * With {@code jvmOptions} (such as {@code -Xmx96m}) before the main class, and with {@code maxOpenFiles}
+     * &gt; 0 under that open-file limit ({@code ulimit -n}, soft and hard, so the JVM cannot raise it).
+     */
+    public ServerProcess(List<String> jvmOptions, int maxOpenFiles, Path dataDir, String... extraArgs) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
+        List<String> command = new ArrayList<>();
+        if (maxOpenFiles > 0) {
+            command.addAll(List.of("bash", "-c", "ulimit -n " + maxOpenFiles + " && exec \"$@\"", "ulimit"));
+        }
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"),
                 "dev.portcullis.Main", "--data-dir", dataDir.toString(), "--ws-port", "0", "--http-port", "0",
                 "--bcrypt-cost", "4"));
         command.addAll(List.of(extraArgs));
