@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.LoggerFactory;
 
 /**
  * The command line: {@code serve} (the default), {@code hash-password} and {@code add-user}. Only the ready
@@ -32,7 +33,9 @@ import java.util.Map;
 public final class Main {
     /** Process exit codes. */
     public enum Exit {
-        OK(0), FAILURE(1), USAGE(2);
+        OK(0), FAILURE(1), USAGE(2),
+        /** An essential part died while serving (sysexits' EX_SOFTWARE): the supervisor should restart us. */
+        FATAL(70);
 
         private final int code;
 
@@ -44,6 +47,11 @@ public final class Main {
             return code;
         }
     }
+
+    /** How long a failed server keeps answering /healthz with 503 before it exits. */
+    private static final long FAILED_LINGER_MILLIS = 1000;
+    /** How long a failed server is given to close its connections before the process exits anyway. */
+    private static final long FAILED_STOP_MILLIS = 5000;
 
     private final Map<String, String> env;
     private final InputStream in;
@@ -114,12 +122,21 @@ public final class Main {
             throw new IllegalArgumentException("unexpected argument '" + cli.positionals().get(0) + "'");
         }
         Portcullis server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        Thread shutdown = new Thread(() -> {
             // SIGTERM and SIGINT: close every connection with 1001, flush the audit log, then exit 0 rather
             // than the JVM's 143, because a requested stop that went well is a success.
             server.close();
             Runtime.getRuntime().halt(Exit.OK.code());
-        }, "shutdown"));
+        }, "shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        // A thread that dies of an Error (OutOfMemoryError above all) leaves the server half alive.
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof Error) {
+                server.liveness().fail("thread " + thread.getName() + " died", e);
+            } else {
+                LoggerFactory.getLogger(Main.class).error("uncaught exception in thread {}", thread.getName(), e);
+            }
+        });
         out.println(server.readyLine());
         out.flush();
         try {
@@ -127,7 +144,37 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return Exit.OK;
+        if (server.liveness().failure().isEmpty()) {
+            return Exit.OK;
+        }
+        Runtime.getRuntime().removeShutdownHook(shutdown);
+        stopAfterFailure(server);
+        return Exit.FATAL;
+    }
+
+    /**
+     * Leaves /healthz answering 503 for {@link #FAILED_LINGER_MILLIS}, so a load balancer sees the failure and
+     * not only a port gone dark, then stops what still runs; a server out of memory may hang on the way,
+     * so that is bounded too.
+     */
+    private void stopAfterFailure(Portcullis server) {
+        err.println("portcullis: " + server.liveness().failure().orElseThrow() + "; exiting with status "
+                + Exit.FATAL.code());
+        Thread stop = new Thread(() -> {
+            try {
+                Thread.sleep(FAILED_LINGER_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            server.close();
+        }, "stop-after-failure");
+        stop.setDaemon(true);
+        stop.start();
+        try {
+            stop.join(FAILED_LINGER_MILLIS + FAILED_STOP_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private Exit hashPassword(CommandLine cli, LoginConfig logins) throws IOException {

@@ -14,6 +14,7 @@ import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.SharedState;
+import dev.portcullis.health.Liveness;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;
@@ -50,7 +51,7 @@ public final class HttpApi implements AutoCloseable {
                            ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
                            TicketStore tickets, SharedState shared, SessionLifecycle lifecycle,
                            UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
-                           Metrics metrics, boolean ticketsEnabled, int wsPort) {
+                           Metrics metrics, boolean ticketsEnabled, int wsPort, Liveness liveness) {
     }
 
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
@@ -84,7 +85,7 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/admin/blocks", admin::list)
                 .add("GET", "/metrics", exchange -> HttpText.send(exchange, 200,
                         "text/plain; version=0.0.4; charset=utf-8", services.metrics().render()))
-                .add("GET", "/healthz", exchange -> health(exchange, services.shared()))
+                .add("GET", "/healthz", exchange -> health(exchange, services.shared(), services.liveness()))
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
         server.createContext("/", routes);
@@ -95,9 +96,14 @@ public final class HttpApi implements AutoCloseable {
     /**
      * 200 {@code {"status":"ok"}} on a single instance; in a cluster also {@code "redis":"up"}, or 503
      * {@code {"status":"degraded","redis":"down"}} while Redis cannot be reached, so a load balancer sends new
-     * clients elsewhere.
+     * clients elsewhere; 503 {@code {"status":"failed"}} once an essential part has died and the process is
+     * about to exit.
      */
-    private static void health(HttpExchange exchange, SharedState shared) {
+    private static void health(HttpExchange exchange, SharedState shared, Liveness liveness) {
+        if (liveness.failure().isPresent()) {
+            HttpJson.send(exchange, 503, HttpJson.object().put("status", "failed"));
+            return;
+        }
         boolean up = shared.available();
         ObjectNode body = HttpJson.object().put("status", up ? "ok" : "degraded");
         if (shared.engine().equals("redis")) {

@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.health.Liveness;
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
@@ -9,6 +10,7 @@ import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -42,6 +44,8 @@ final class GateServer extends WebSocketServer {
     private static final int MISSED_PONG_INTERVALS = 2;
     /** Our pings carry no payload: a two-byte header. */
     private static final int PING_WIRE_BYTES = 2;
+    /** How often the watchdog looks at the listener: a dead one answers 503 on /healthz within this. */
+    private static final long WATCHDOG_MILLIS = 500;
 
     private final Gatekeeper gatekeeper;
     private final Door door;
@@ -53,13 +57,21 @@ final class GateServer extends WebSocketServer {
     private final Duration pingInterval;
     private final Duration closeTimeout;
     private final MemoryBudget budget;
+    private final Liveness liveness;
+    /** The listening socket's key, known from the first accept; selector thread writes, the watchdog reads. */
+    private volatile SelectionKey acceptKey;
+    /** The library's selector thread, known from the start. */
+    private volatile Thread selectorThread;
+    /** Set when we stop the listener ourselves, so the watchdog does not take that for a death. */
+    private volatile boolean stopping;
     private final AtomicLong connectionIds = new AtomicLong();
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, long memoryBudget, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
                ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
-               ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks) {
+               ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks,
+               Liveness liveness) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.metrics = metrics;
         this.gatekeeper = gatekeeper;
@@ -68,6 +80,7 @@ final class GateServer extends WebSocketServer {
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
         this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
+        this.liveness = liveness;
         this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips, tls, tlsTasks);
         this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
@@ -85,13 +98,49 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onStart() {
+        // The library calls this on its selector thread, the one thread whose death ends the listener.
+        selectorThread = Thread.currentThread();
         long every = pingInterval.toMillis();
-        scheduler.scheduleAtFixedRate(this::heartbeat, every, every, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(nudger::pass, WriteNudger.PERIOD_MILLIS, WriteNudger.PERIOD_MILLIS,
-                TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(budget::pass, MemoryBudget.PERIOD_MILLIS, MemoryBudget.PERIOD_MILLIS,
-                TimeUnit.MILLISECONDS);
+        scheduler.scheduleAtFixedRate(liveness.guard("heartbeat", this::heartbeat), every, every, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(liveness.guard("write nudger", nudger::pass), WriteNudger.PERIOD_MILLIS,
+                WriteNudger.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(liveness.guard("memory budget", budget::pass),
+                MemoryBudget.PERIOD_MILLIS, MemoryBudget.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(liveness.guard("listener watchdog", this::watchdog), WATCHDOG_MILLIS,
+                WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
         started.complete(getPort());
+    }
+
+    /**
+     * Java-WebSocket 1.6.0 can lose its listener and carry on as if nothing happened: an {@link Error} on its
+     * selector thread ends that thread (its connections with it), and an accept that fails (too many open
+     * files) makes it close the listening socket, after which nobody can connect. Either is fatal.
+     */
+    private void watchdog() {
+        if (stopping) {
+            return;
+        }
+        Thread selector = selectorThread;
+        SelectionKey key = acceptKey;
+        if (selector != null && !selector.isAlive()) {
+            liveness.fail("the WebSocket listener's selector thread ended", null);
+        } else if (key != null && !key.channel().isOpen()) {
+            liveness.fail("the WebSocket listener closed its listening socket (an accept failed, e.g. too many open files)",
+                    null);
+        }
+    }
+
+    /** Called by the selector thread before each accept, with the listening socket's key. */
+    @Override
+    protected boolean onConnect(SelectionKey key) {
+        acceptKey = key;
+        return true;
+    }
+
+    @Override
+    public void stop(int timeout, String closeMessage) throws InterruptedException {
+        stopping = true;
+        super.stop(timeout, closeMessage);
     }
 
     /** The door's checks before the upgrade; see {@link Door}. */
@@ -209,9 +258,14 @@ final class GateServer extends WebSocketServer {
         if (socket == null) {
             if (!started.isDone()) {
                 started.completeExceptionally(e);
-            } else {
-                log.error("WebSocket listener failed", e);
+            } else if (!stopping) {
+                liveness.fail("the WebSocket listener failed", e);
             }
+            return;
+        }
+        if (e.getCause() instanceof VirtualMachineError fatal) {
+            // How the library reports an OutOfMemoryError on a worker thread, just before it stops the listener.
+            liveness.fail("a WebSocket worker thread died", fatal);
             return;
         }
         Session session = socket.getAttachment();

@@ -21,6 +21,7 @@ import dev.portcullis.config.ListenerConfig;
 import dev.portcullis.config.StorageConfig;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetKey;
+import dev.portcullis.health.Liveness;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.Blocklist;
@@ -46,7 +47,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,7 +75,9 @@ public final class Portcullis implements AutoCloseable {
     private final Config config;
     /** Everything to release on close, in reverse order of start. */
     private final List<AutoCloseable> resources = new ArrayList<>();
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Completes once {@link #close()} has finished. */
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private final Liveness liveness = new Liveness();
     private int wsPort;
     private int httpPort;
     private RoomRegistry rooms;
@@ -126,7 +129,8 @@ public final class Portcullis implements AutoCloseable {
         // What instances must agree on; this process alone unless --redis-url names a cluster's Redis.
         String instance = Long.toHexString(random.nextLong() & 0xffffffffffL);
         SharedState shared = own(openSharedState(clock, limits, instance));
-        scheduler.scheduleAtFixedRate(shared::purgeExpired, 1, 1, TimeUnit.MINUTES);
+        scheduler.scheduleAtFixedRate(liveness.guard("purge of expired shared state", shared::purgeExpired), 1, 1,
+                TimeUnit.MINUTES);
         RoomPolicy.Default roomDefault = config.rooms().defaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         Path roomRules = config.rooms().rulesFile();
         RoomPolicy policy = roomRules == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(roomRules, roomDefault);
@@ -144,10 +148,10 @@ public final class Portcullis implements AutoCloseable {
         SessionRegistry sessions = new SessionRegistry();
         AbuseGuard abuse = new AbuseGuard(limits, shared, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
-        scheduler.scheduleAtFixedRate(() -> {
+        scheduler.scheduleAtFixedRate(liveness.guard("purge of idle limits", () -> {
             abuse.purgeIdle();
             throttle.purgeIdle();
-        }, 1, 1, TimeUnit.MINUTES);
+        }), 1, 1, TimeUnit.MINUTES);
 
         TicketStore tickets = new TicketStore(shared, random, clock, auth.ticketTtl());
         SessionLifecycle lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit,
@@ -157,7 +161,8 @@ public final class Portcullis implements AutoCloseable {
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
         ExecutorService revalidator = Executors.newSingleThreadExecutor(Threads.named("session-revalidator"));
         own(revalidator::shutdownNow);
-        scheduler.scheduleAtFixedRate(() -> revalidator.execute(lifecycle::revalidate), revalidate, revalidate,
+        scheduler.scheduleAtFixedRate(liveness.guard("re-validation", () -> revalidator.execute(
+                        liveness.guard("re-validation", lifecycle::revalidate))), revalidate, revalidate,
                 TimeUnit.MILLISECONDS);
         if (auth.allows("query-token")) {
             log.warn("--auth-modes includes query-token: access tokens in URLs end up in proxy and browser logs."
@@ -174,7 +179,7 @@ public final class Portcullis implements AutoCloseable {
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
                 connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
-                limits.maxConnections(), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks);
+                OpenFileLimit.connectionCap(limits.maxConnections(), OpenFileLimit.maxFiles()), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks, liveness);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
@@ -182,7 +187,7 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
-                        auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort),
+                        auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort, liveness),
                 auth.tokenTtl().toSeconds(), tls));
         httpPort = http.port();
         // Pages this HTTP listener serves (the browser demo) may open the WebSocket: they are not foreign sites.
@@ -310,9 +315,18 @@ public final class Portcullis implements AutoCloseable {
         return "portcullis ready ws=ws" + s + "://" + host + ":" + wsPort + " http=http" + s + "://" + host + ":" + httpPort;
     }
 
-    /** Blocks until {@link #close()} has finished. */
+    /** Whether every part the server needs is alive, and what died first if not. */
+    public Liveness liveness() {
+        return liveness;
+    }
+
+    /** Blocks until {@link #close()} has finished or something fatal has happened ({@link #liveness()} says which). */
     public void awaitStop() throws InterruptedException {
-        stopped.await();
+        try {
+            CompletableFuture.anyOf(stopped, liveness.failed()).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // neither ever completes exceptionally
+        }
     }
 
     /** Closes every WebSocket with 1001, stops the listeners and flushes the audit log. Idempotent. */
@@ -326,6 +340,6 @@ public final class Portcullis implements AutoCloseable {
             }
         }
         resources.clear();
-        stopped.countDown();
+        stopped.complete(null);
     }
 }
