@@ -70,6 +70,10 @@ public enum Option {
     LOGIN_FAILURES_PER_IP("login-failures-per-ip", "COUNT:SECONDS|off", "20:60",
             "Failed logins from one address before it gets HTTP 429."),
     MAX_CONNECTIONS("max-connections", "N|off", "10000", "Open WebSocket connections in all; past it: HTTP 503."),
+    MAX_PENDING_CONNECTIONS("max-pending-connections", "N|auto|off", "auto",
+            "Connections in all that have not authenticated yet, half-finished handshakes included; past it the"
+                    + " oldest of them makes room (1008 Server busy, or TCP closed mid-handshake)."
+                    + " auto: a quarter of --max-connections (2500 at its default), off when that is off."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),

@@ -172,7 +172,8 @@ public final class Portcullis implements AutoCloseable {
         GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
-                limits.maxConnections(), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks);
+                limits.maxConnections(), limits.maxPendingConnections(), auth.modes(), gatekeeper, scheduler, metrics,
+                tls, tlsTasks);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);

@@ -284,4 +284,21 @@ class ConfigLoaderTest {
         assertEquals(9000, c.listeners().wsPort());
         assertEquals("debug", c.logLevel());
     }
+
+    @Test
+    @DisplayName("--max-pending-connections auto is a quarter of --max-connections, off with it, and never above it (protocol.md §12.6)")
+    void pendingConnectionsFollowTheConnectionCap() {
+        assertEquals(2500, load(Map.of(), Map.of()).abuse().maxPendingConnections());
+        assertEquals(25, load(Map.of(), flags(Option.MAX_CONNECTIONS, "100")).abuse().maxPendingConnections());
+        assertEquals(1, load(Map.of(), flags(Option.MAX_CONNECTIONS, "2")).abuse().maxPendingConnections());
+        assertEquals(0, load(Map.of(), flags(Option.MAX_CONNECTIONS, "off")).abuse().maxPendingConnections());
+        assertEquals(30, load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "30")).abuse().maxPendingConnections());
+        assertEquals(0, load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "OFF")).abuse().maxPendingConnections());
+        IllegalArgumentException above = assertThrows(IllegalArgumentException.class, () -> load(Map.of(),
+                flags(Option.MAX_CONNECTIONS, "100", Option.MAX_PENDING_CONNECTIONS, "101")));
+        assertEquals("--max-pending-connections must not exceed --max-connections", above.getMessage());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "0")));
+        assertTrue(zero.getMessage().startsWith("--max-pending-connections: "), zero.getMessage());
+    }
 }
