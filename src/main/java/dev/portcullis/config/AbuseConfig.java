@@ -17,6 +17,8 @@ import java.util.List;
  * @param trustedProxies     peers whose {@code X-Forwarded-For} names the client
  * @param maxConnections     open WebSocket connections in all; 0 = no cap
  * @param maxPendingConnections connections in all not yet authenticated, past which the oldest is displaced; 0 = no cap
+ * @param ipv4Prefix         leading bits of an IPv4 address that the per-address limits count as one client
+ * @param ipv6Prefix         the same for IPv6
  */
 public record AbuseConfig(
         RateSpec rateLimit,
@@ -31,7 +33,9 @@ public record AbuseConfig(
         RateSpec loginFailuresPerUser,
         RateSpec loginFailuresPerIp,
         int maxConnections,
-        int maxPendingConnections) {
+        int maxPendingConnections,
+        int ipv4Prefix,
+        int ipv6Prefix) {
     /**
      * {@code auto} for {@code --max-pending-connections} is this share of {@code --max-connections}: room
      * for a reconnect storm of honest clients, while a flood of idle ones can hold at most that share.
@@ -52,6 +56,12 @@ public record AbuseConfig(
                 throw new IllegalArgumentException("failure thresholds are COUNT:SECONDS or off");
             }
         }
+        if (ipv4Prefix < 1 || ipv4Prefix > 32) {
+            throw new IllegalArgumentException("--ipv4-prefix must be 1 to 32");
+        }
+        if (ipv6Prefix < 1 || ipv6Prefix > 128) {
+            throw new IllegalArgumentException("--ipv6-prefix must be 1 to 128");
+        }
         requirePositive("block-window", blockWindow);
         requirePositive("block-duration", blockDuration);
         requirePositive("ip-ban-duration", ipBanDuration);
@@ -60,7 +70,7 @@ public record AbuseConfig(
     /** Everything off: for tests of other features, and for benchmarks. */
     public static AbuseConfig off() {
         return new AbuseConfig(RateSpec.OFF, 0, Duration.ofSeconds(60), Duration.ofHours(1), RateSpec.OFF, 0,
-                RateSpec.OFF, Duration.ofMinutes(15), List.of(), RateSpec.OFF, RateSpec.OFF, 0, 0);
+                RateSpec.OFF, Duration.ofMinutes(15), List.of(), RateSpec.OFF, RateSpec.OFF, 0, 0, 32, 64);
     }
 
     /** What {@code auto} stands for: a share of {@code maxConnections}, at least 1; no cap when that is off. */

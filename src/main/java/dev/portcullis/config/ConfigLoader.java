@@ -128,7 +128,9 @@ public final class ConfigLoader {
                 r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
                 maxConnections,
                 r.parsed(Option.MAX_PENDING_CONNECTIONS, text -> text.strip().equalsIgnoreCase("auto")
-                        ? AbuseConfig.autoPendingConnections(maxConnections) : Values.countOrOff(text)));
+                        ? AbuseConfig.autoPendingConnections(maxConnections) : Values.countOrOff(text)),
+                r.parsed(Option.IPV4_PREFIX, Values::integer),
+                r.parsed(Option.IPV6_PREFIX, Values::integer));
     }
 
     private static boolean allowOrDeny(String text) {

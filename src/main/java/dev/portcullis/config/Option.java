@@ -63,6 +63,11 @@ public enum Option {
     IP_AUTH_FAILURES("ip-auth-failures", "COUNT:SECONDS|off", "10:60",
             "Failed auths from one address that ban it for --ip-ban-duration."),
     IP_BAN_DURATION("ip-ban-duration", "DURATION", "15m", "How long an address ban lasts."),
+    IPV4_PREFIX("ipv4-prefix", "BITS", "32",
+            "Leading bits of an IPv4 address that the WebSocket's per-address limits count as one client (1-32)."),
+    IPV6_PREFIX("ipv6-prefix", "BITS", "64",
+            "Leading bits of an IPv6 address that the WebSocket's per-address limits count as one client (1-128);"
+                    + " 64: one subscriber's usual block."),
     TRUST_FORWARDED_FOR("trust-forwarded-for", "LIST", "",
             "Proxy addresses whose X-Forwarded-For header names the client. Empty: the header is ignored."),
     LOGIN_FAILURES_PER_USER("login-failures-per-user", "COUNT:SECONDS|off", "5:60",

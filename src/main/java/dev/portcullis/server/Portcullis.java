@@ -23,6 +23,7 @@ import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
@@ -139,7 +140,7 @@ public final class Portcullis implements AutoCloseable {
         OriginPolicy origins = new OriginPolicy(listeners.allowedOrigins(), listeners.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
-                limits.ipBanDuration(), clock);
+                limits.ipBanDuration(), new AddressPrefix(limits.ipv4Prefix(), limits.ipv6Prefix()), clock);
         SessionRegistry sessions = new SessionRegistry();
         AbuseGuard abuse = new AbuseGuard(limits, shared, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);

@@ -72,6 +72,8 @@ class ConfigLoaderTest {
         assertEquals(64, c.logins().queue());
         assertEquals(12, c.logins().bcryptCost());
         assertEquals("info", c.logLevel());
+        assertEquals(32, c.abuse().ipv4Prefix());
+        assertEquals(64, c.abuse().ipv6Prefix());
     }
 
     @Test
@@ -254,6 +256,10 @@ class ConfigLoaderTest {
             "bcrypt-cost, 32",
             "bcrypt-cost, twelve",
             "log-level, loud",
+            "ipv4-prefix, 0",
+            "ipv4-prefix, 33",
+            "ipv6-prefix, 129",
+            "ipv6-prefix, /64",
             "issuer, ' '"
     })
     @DisplayName("An invalid flag value is rejected with a message naming the option")

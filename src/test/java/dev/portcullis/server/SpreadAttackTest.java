@@ -19,7 +19,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The door against an attacker spread over many addresses, on a real server: the global cap on
- * unauthenticated connections (protocol.md §12.6). Loopback accepts any 127/8 source address, so each
+ * unauthenticated connections (protocol.md §12.6), and per-address limits that count a whole prefix
+ * (§12.4). Loopback accepts any 127/8 source address, so each
  * RawClient can be a different client address.
  */
 class SpreadAttackTest {
@@ -60,11 +61,47 @@ class SpreadAttackTest {
                 && e.get("reason").asText().equals("Server busy")));
     }
 
+    @Test
+    @DisplayName("§12.4: with --ipv4-prefix 24 two addresses of one /24 share one pending count; another /24 does not")
+    void prefixSharesPendingCount() {
+        server = servers.start("--max-pending-per-ip", "2", "--ipv4-prefix", "24");
+        upgraded(2);
+        upgraded(3);
+        try (RawClient third = RawClient.openFrom("127.0.0.4", server.wsPort(), 0)) {
+            String answer = third.upgrade(server.wsPort());
+            // The connect rate is off: a 429 here is the pending cap.
+            assertTrue(answer.startsWith("HTTP/1.1 429 Too Many Requests"), answer);
+        }
+        upgradedFrom("127.0.1.2");
+    }
+
+    @Test
+    @DisplayName("§12.4: failed auths from two addresses of one /24 ban the /24; the audit log names the full address")
+    void prefixSharesBan() {
+        server = servers.start("--ip-auth-failures", "2:60", "--ipv4-prefix", "24");
+        for (int host : new int[] {2, 3}) {
+            RawClient c = upgraded(host);
+            c.sendText("{\"type\":\"auth\",\"token\":\"forged\"}");
+            assertEquals("Invalid token", c.readUntilClose().closeReason());
+        }
+        try (RawClient c = RawClient.openFrom("127.0.0.9", server.wsPort(), 0)) {
+            String answer = c.upgrade(server.wsPort());
+            assertTrue(answer.startsWith("HTTP/1.1 403 Forbidden"), answer);
+        }
+        upgradedFrom("127.0.1.2");
+        assertEquals(List.of("127.0.0.3"), server.auditEvents().stream()
+                .filter(e -> e.get("event").asText().equals("ip_banned")).map(e -> e.get("remote").asText()).toList());
+    }
+
     /** A connection from 127.0.0.{@code host} that completed its upgrade and never authenticates. */
     private RawClient upgraded(int host) {
-        RawClient c = servers.track(RawClient.openFrom("127.0.0." + host, server.wsPort(), 0));
+        return upgradedFrom("127.0.0." + host);
+    }
+
+    private RawClient upgradedFrom(String address) {
+        RawClient c = servers.track(RawClient.openFrom(address, server.wsPort(), 0));
         String answer = c.upgrade(server.wsPort());
-        assertTrue(answer.startsWith("HTTP/1.1 101"), answer);
+        assertTrue(answer.startsWith("HTTP/1.1 101"), address + ": " + answer);
         return c;
     }
 }

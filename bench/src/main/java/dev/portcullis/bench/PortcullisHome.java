@@ -52,7 +52,7 @@ final class PortcullisHome implements AutoCloseable {
             "revalidate-interval", "fernet-keys", "fernet-ttl", "auth-timeout", "handshake-timeout", "allowed-origins", "allow-missing-origin",
             "tls-keystore", "tls-keystore-password", "max-message-bytes", "max-outbound-bytes", "close-timeout", "ping-interval", "rooms", "room-default",
             "max-rooms-per-connection", "rate-limit", "block-after", "block-window", "block-duration",
-            "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "trust-forwarded-for",
+            "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "ipv4-prefix", "ipv6-prefix", "trust-forwarded-for",
             "login-failures-per-user", "login-failures-per-ip", "max-connections", "max-pending-connections", "login-threads", "login-queue",
             "bcrypt-cost", "audit-log", "log-level",
             // unset, as in production on one machine: the benchmarks measure a single instance
