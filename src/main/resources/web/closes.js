@@ -8,6 +8,9 @@
 const CLOSES = {
   "1008 Auth timeout": ["backoff", "No auth message arrived within --auth-timeout (5 s by default).",
     "Reconnect with backoff, sending auth as soon as the socket opens. Keep the token."],
+  "1008 Server busy": ["backoff", "The server had --max-pending-connections connections waiting to authenticate, and this "
+    + "was the oldest: it made room for a newer one.",
+    "Reconnect with backoff, sending auth as soon as the socket opens. Keep the token."],
   "1008 Expected auth message": ["never", "The first message was not a well-formed auth (or a ticket while ticket mode is off).",
     "Never: a client bug."],
   "1008 Invalid token": ["relogin", "The token failed a check of §3 (signature, issuer, claims).",
@@ -65,7 +68,7 @@ export function movesFor(from, code, reason) {
   if (from === "AWAITING_AUTH") {
     // §2: a refused auth closes with 1008, or with 1011 Try again later when a cluster cannot check it now.
     const refused = code === 1008 || (code === 1011 && reason === "Try again later");
-    return [["CLOSED", reason === "Auth timeout" ? "AUTH_TIMED_OUT" : refused ? "AUTH_FAILED" : "DISCONNECTED"]];
+    return [["CLOSED", reason === "Auth timeout" || reason === "Server busy" ? "AUTH_TIMED_OUT" : refused ? "AUTH_FAILED" : "DISCONNECTED"]];
   }
   if (reason === "Blocked for abuse") {
     return [["BLOCKED", "BLOCK"], ["CLOSED", "DISCONNECTED"]];

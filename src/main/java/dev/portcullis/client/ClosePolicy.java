@@ -31,7 +31,7 @@ enum ClosePolicy {
         for (CloseReason r : CloseReason.values()) {
             if (r.code() == 1008 && r.reason().equals(reason)) {
                 return switch (r) {
-                    case AUTH_TIMEOUT, SLOW_CONSUMER -> BACKOFF;
+                    case AUTH_TIMEOUT, SERVER_BUSY, SLOW_CONSUMER -> BACKOFF;
                     // This client authenticates with tokens, never tickets; a new credential serves both.
                     case INVALID_TOKEN, TOKEN_EXPIRED, INVALID_TICKET -> RELOGIN;
                     // EXPECTED_AUTH and ENCRYPTION_UNAVAILABLE are client bugs; TOKEN_REVOKED is a logout,

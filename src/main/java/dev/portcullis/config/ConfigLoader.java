@@ -114,6 +114,7 @@ public final class ConfigLoader {
     }
 
     private static AbuseConfig abuse(Resolver r) {
+        int maxConnections = r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff);
         return new AbuseConfig(
                 r.parsed(Option.RATE_LIMIT, RateSpec::parse),
                 r.parsed(Option.BLOCK_AFTER, Values::countOrOff),
@@ -126,7 +127,11 @@ public final class ConfigLoader {
                 r.parsed(Option.TRUST_FORWARDED_FOR, Values::list),
                 r.parsed(Option.LOGIN_FAILURES_PER_USER, RateSpec::parseCount),
                 r.parsed(Option.LOGIN_FAILURES_PER_IP, RateSpec::parseCount),
-                r.parsed(Option.MAX_CONNECTIONS, Values::countOrOff));
+                maxConnections,
+                r.parsed(Option.MAX_PENDING_CONNECTIONS, text -> text.strip().equalsIgnoreCase("auto")
+                        ? AbuseConfig.autoPendingConnections(maxConnections) : Values.countOrOff(text)),
+                r.parsed(Option.IPV4_PREFIX, Values::integer),
+                r.parsed(Option.IPV6_PREFIX, Values::integer));
     }
 
     private static boolean allowOrDeny(String text) {

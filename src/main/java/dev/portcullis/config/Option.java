@@ -66,6 +66,11 @@ public enum Option {
     IP_AUTH_FAILURES("ip-auth-failures", "COUNT:SECONDS|off", "10:60",
             "Failed auths from one address that ban it for --ip-ban-duration."),
     IP_BAN_DURATION("ip-ban-duration", "DURATION", "15m", "How long an address ban lasts."),
+    IPV4_PREFIX("ipv4-prefix", "BITS", "32",
+            "Leading bits of an IPv4 address that the WebSocket's per-address limits count as one client (1-32)."),
+    IPV6_PREFIX("ipv6-prefix", "BITS", "64",
+            "Leading bits of an IPv6 address that the WebSocket's per-address limits count as one client (1-128);"
+                    + " 64: one subscriber's usual block."),
     TRUST_FORWARDED_FOR("trust-forwarded-for", "LIST", "",
             "Proxy addresses whose X-Forwarded-For header names the client. Empty: the header is ignored."),
     LOGIN_FAILURES_PER_USER("login-failures-per-user", "COUNT:SECONDS|off", "5:60",
@@ -73,6 +78,10 @@ public enum Option {
     LOGIN_FAILURES_PER_IP("login-failures-per-ip", "COUNT:SECONDS|off", "20:60",
             "Failed logins from one address before it gets HTTP 429."),
     MAX_CONNECTIONS("max-connections", "N|off", "10000", "Open WebSocket connections in all; past it: HTTP 503."),
+    MAX_PENDING_CONNECTIONS("max-pending-connections", "N|auto|off", "auto",
+            "Connections in all that have not authenticated yet, half-finished handshakes included; past it the"
+                    + " oldest of them makes room (1008 Server busy, or TCP closed mid-handshake)."
+                    + " auto: a quarter of --max-connections (2500 at its default), off when that is off."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),

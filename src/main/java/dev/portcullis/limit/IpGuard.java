@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-address protections at the door: a connection rate, a cap on connections still waiting to
- * authenticate (half-finished handshakes included), and a ban after repeated auth failures.
+ * authenticate (half-finished handshakes included), and a ban after repeated auth failures. Each counts
+ * an address as its network ({@link AddressPrefix}): callers pass full addresses.
  */
 public final class IpGuard {
     /** Why a new connection from an address is refused, if it is. */
@@ -18,12 +19,16 @@ public final class IpGuard {
     private final int maxPending;
     private final EventCounter authFailures;
     private final Duration banDuration;
+    private final AddressPrefix prefix;
     private final Clock clock;
+    /** Keyed, like the counts below, by {@link AddressPrefix#keyOf}. */
     private final ConcurrentHashMap<String, Instant> bans = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> pending = new ConcurrentHashMap<>();
 
     /** {@code maxPending} 0 means no cap. */
-    public IpGuard(RateSpec connectRate, int maxPending, RateSpec authFailures, Duration banDuration, Clock clock) {
+    public IpGuard(RateSpec connectRate, int maxPending, RateSpec authFailures, Duration banDuration,
+                   AddressPrefix prefix, Clock clock) {
+        this.prefix = prefix;
         this.connectRate = new RateLimiter(connectRate, clock);
         this.maxPending = maxPending;
         this.authFailures = new EventCounter(authFailures, clock);
@@ -39,13 +44,14 @@ public final class IpGuard {
         if (maxPending > 0 && pendingCount(ip) > maxPending) {
             return Refusal.TOO_MANY_PENDING;
         }
-        return connectRate.tryAcquire(ip) > 0 ? Refusal.RATE_LIMITED : Refusal.NONE;
+        return connectRate.tryAcquire(prefix.keyOf(ip)) > 0 ? Refusal.RATE_LIMITED : Refusal.NONE;
     }
 
     public boolean isBanned(String ip) {
-        Instant until = bans.get(ip);
+        String key = prefix.keyOf(ip);
+        Instant until = bans.get(key);
         if (until != null && !until.isAfter(clock.instant())) {
-            bans.remove(ip, until);
+            bans.remove(key, until);
             return false;
         }
         return until != null;
@@ -53,24 +59,25 @@ public final class IpGuard {
 
     /** A connection from {@code ip} started waiting to authenticate (from its TCP accept). */
     public void pendingStarted(String ip) {
-        pending.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet();
+        pending.computeIfAbsent(prefix.keyOf(ip), k -> new AtomicInteger()).incrementAndGet();
     }
 
     /** It authenticated or went away. */
     public void pendingEnded(String ip) {
-        pending.computeIfPresent(ip, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+        pending.computeIfPresent(prefix.keyOf(ip), (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }
 
     public int pendingCount(String ip) {
-        AtomicInteger n = pending.get(ip);
+        AtomicInteger n = pending.get(prefix.keyOf(ip));
         return n == null ? 0 : n.get();
     }
 
-    /** Records a failed auth from {@code ip}; true when this failure bans the address. */
+    /** Records a failed auth from {@code ip}; true when this failure bans the address's network. */
     public boolean authFailed(String ip) {
-        if (authFailures.record(ip)) {
-            bans.put(ip, clock.instant().plus(banDuration));
-            authFailures.clear(ip);
+        String key = prefix.keyOf(ip);
+        if (authFailures.record(key)) {
+            bans.put(key, clock.instant().plus(banDuration));
+            authFailures.clear(key);
             return true;
         }
         return false;

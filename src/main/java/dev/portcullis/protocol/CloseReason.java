@@ -7,6 +7,11 @@ package dev.portcullis.protocol;
 public enum CloseReason {
     /** No auth message arrived within {@code --auth-timeout}. */
     AUTH_TIMEOUT(1008, "Auth timeout"),
+    /**
+     * {@code --max-pending-connections} was reached and this was the oldest connection still waiting to
+     * authenticate: it made room for a newer one.
+     */
+    SERVER_BUSY(1008, "Server busy"),
     /** The first frame was binary, not JSON, or not a well-formed {@code auth} message. */
     EXPECTED_AUTH(1008, "Expected auth message"),
     /** Bad signature, wrong algorithm, wrong issuer, missing claims or not a JWT at all. */

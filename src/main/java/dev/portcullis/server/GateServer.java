@@ -24,6 +24,7 @@ import org.java_websocket.WebSocket;
 import org.java_websocket.drafts.Draft;
 import org.java_websocket.exceptions.InvalidDataException;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.framing.Framedata;
 import org.java_websocket.handshake.ClientHandshake;
 import org.java_websocket.handshake.ServerHandshakeBuilder;
@@ -69,9 +70,9 @@ final class GateServer extends WebSocketServer {
 
     GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, long memoryBudget, Duration pingInterval,
                Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
-               ForwardedFor forwardedFor, int maxConnections, Set<String> authModes, Gatekeeper gatekeeper,
-               ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls, ExecutorService tlsTasks,
-               Liveness liveness) {
+               ForwardedFor forwardedFor, int maxConnections, int maxPendingConnections, Set<String> authModes,
+               Gatekeeper gatekeeper, ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls,
+               ExecutorService tlsTasks, Liveness liveness) {
         super(address, List.of(new GateDraft(maxFrameBytes)));
         this.metrics = metrics;
         this.gatekeeper = gatekeeper;
@@ -81,7 +82,8 @@ final class GateServer extends WebSocketServer {
         this.closeTimeout = closeTimeout;
         this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
         this.liveness = liveness;
-        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips, tls, tlsTasks);
+        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips,
+                new PendingConnections<>(maxPendingConnections, this::displace, scheduler), tls, tlsTasks);
         this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
@@ -270,6 +272,23 @@ final class GateServer extends WebSocketServer {
         }
         Session session = socket.getAttachment();
         log.debug("{}: socket error: {}", session == null ? "-" : session.id(), e.toString());
+    }
+
+    /**
+     * The pending cap needed this socket's place for a newer one (protocol.md §12.6): an open socket that
+     * has not authenticated closes with 1008 Server busy, one still in its upgrade loses its TCP
+     * connection. Runs on the scheduler: closing takes the socket's lock, which the selector must not wait for.
+     */
+    private void displace(GateSocketFactory.CountingSocket socket) {
+        Session session = socket.getAttachment();
+        if (session != null) {
+            guarded(socket, () -> gatekeeper.displaced(session));
+        } else if (socket.isOpen()) {
+            // Upgraded a moment ago, its session not attached yet.
+            socket.close(CloseReason.SERVER_BUSY.code(), CloseReason.SERVER_BUSY.reason());
+        } else if (!socket.isClosed()) {
+            socket.closeConnection(CloseFrame.NEVER_CONNECTED, CloseReason.SERVER_BUSY.reason());
+        }
     }
 
     /** Pings every open socket; drops those that have not answered for {@link #MISSED_PONG_INTERVALS} intervals. */

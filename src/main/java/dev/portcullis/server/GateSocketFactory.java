@@ -41,6 +41,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
     private final ScheduledExecutorService scheduler;
     private final Duration handshakeTimeout;
     private final IpGuard ips;
+    /** Sockets not yet authenticated, for {@code --max-pending-connections}. */
+    private final PendingConnections<CountingSocket> pending;
     /** Sockets accepted and not yet released, for {@code --max-connections}. */
     private final AtomicInteger open = new AtomicInteger();
     /** One per server, like its selector thread. */
@@ -51,8 +53,9 @@ final class GateSocketFactory implements WebSocketServerFactory {
     /** Runs the TLS engine's delegated tasks (certificate work), off the selector thread. */
     private final ExecutorService tlsTasks;
 
-    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips, SSLContext tls,
-                      ExecutorService tlsTasks) {
+    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips,
+                      PendingConnections<CountingSocket> pending, SSLContext tls, ExecutorService tlsTasks) {
+        this.pending = pending;
         this.tls = tls;
         this.tlsTasks = tlsTasks;
         this.scheduler = scheduler;
@@ -111,6 +114,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
         /** It authenticated or closed: it no longer counts as pending. */
         void endPending() {
+            pending.remove(this);
             String ip = pendingIp.getAndSet(null);
             if (ip != null) {
                 ips.pendingEnded(ip);
@@ -180,6 +184,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
         open.incrementAndGet();
         // Counted from the accept, so half-finished handshakes count against their address too.
         socket.pendingFor(channel.socket().getInetAddress().getHostAddress());
+        pending.admit(socket);
         ByteChannel inner = channel;
         if (tls != null) {
             SSLEngine engine = tls.createSSLEngine();

@@ -362,6 +362,17 @@ public final class Gatekeeper {
         }
     }
 
+    /**
+     * The pending cap needed this connection's place for a newer one (protocol.md §12.6): it closes with
+     * 1008 Server busy unless it authenticated first. Like a timeout, not an auth failure of its address.
+     */
+    public void displaced(Session session) {
+        if (session.transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_TIMED_OUT)) {
+            session.cancelAuthDeadline();
+            fail(session, CloseReason.SERVER_BUSY, "the oldest of --max-pending-connections, displaced by a newer one");
+        }
+    }
+
     /** Closes a connection that failed the gate, unless the deadline closed it a moment earlier. */
     private void refuse(Session session, CloseReason reason, String detail) {
         if (session.transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_FAILED)) {

@@ -24,6 +24,7 @@ import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.health.Liveness;
 import dev.portcullis.http.HttpApi;
 import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
@@ -144,7 +145,7 @@ public final class Portcullis implements AutoCloseable {
         OriginPolicy origins = new OriginPolicy(listeners.allowedOrigins(), listeners.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
-                limits.ipBanDuration(), clock);
+                limits.ipBanDuration(), new AddressPrefix(limits.ipv4Prefix(), limits.ipv6Prefix()), clock);
         SessionRegistry sessions = new SessionRegistry();
         AbuseGuard abuse = new AbuseGuard(limits, shared, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
@@ -175,11 +176,14 @@ public final class Portcullis implements AutoCloseable {
                 auth.allows("ticket"), fernet, fernetTtl.isZero() ? null : fernetTtl,
                 scheduler, auth.timeout(), metrics);
         ConnectionConfig connections = config.connections();
+        OpenFileLimit.Caps caps = OpenFileLimit.caps(limits.maxConnections(), limits.maxPendingConnections(),
+                OpenFileLimit.maxFiles());
         GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
                 connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
-                OpenFileLimit.connectionCap(limits.maxConnections(), OpenFileLimit.maxFiles()), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks, liveness);
+                caps.connections(), caps.pending(), auth.modes(), gatekeeper, scheduler, metrics, tls, tlsTasks,
+                liveness);
         ws.start();
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);

@@ -23,7 +23,7 @@ public enum ConnectionState {
         AUTH_SUCCEEDED,
         /** The first message was not a valid auth message, or its token was refused. */
         AUTH_FAILED,
-        /** The auth deadline passed first. */
+        /** The auth deadline passed first, or was cut short: the pending cap needed the connection's place. */
         AUTH_TIMED_OUT,
         /** An abuse control shut the user out. */
         BLOCK,

@@ -17,6 +17,7 @@ class ClosePolicyTest {
     void everyServerReason() {
         Map<CloseReason, ClosePolicy> expected = new EnumMap<>(CloseReason.class);
         expected.put(CloseReason.AUTH_TIMEOUT, ClosePolicy.BACKOFF);
+        expected.put(CloseReason.SERVER_BUSY, ClosePolicy.BACKOFF);
         expected.put(CloseReason.EXPECTED_AUTH, ClosePolicy.NEVER);
         expected.put(CloseReason.INVALID_TOKEN, ClosePolicy.RELOGIN);
         expected.put(CloseReason.TOKEN_EXPIRED, ClosePolicy.RELOGIN);

@@ -72,6 +72,8 @@ class ConfigLoaderTest {
         assertEquals(64, c.logins().queue());
         assertEquals(12, c.logins().bcryptCost());
         assertEquals("info", c.logLevel());
+        assertEquals(32, c.abuse().ipv4Prefix());
+        assertEquals(64, c.abuse().ipv6Prefix());
     }
 
     @Test
@@ -254,6 +256,10 @@ class ConfigLoaderTest {
             "bcrypt-cost, 32",
             "bcrypt-cost, twelve",
             "log-level, loud",
+            "ipv4-prefix, 0",
+            "ipv4-prefix, 33",
+            "ipv6-prefix, 129",
+            "ipv6-prefix, /64",
             "issuer, ' '"
     })
     @DisplayName("An invalid flag value is rejected with a message naming the option")
@@ -283,5 +289,22 @@ class ConfigLoaderTest {
         Config c = load(Map.of("PORTCULLIS_LOG_LEVEL", " DEBUG "), flags(Option.WS_PORT, " 9000 "));
         assertEquals(9000, c.listeners().wsPort());
         assertEquals("debug", c.logLevel());
+    }
+
+    @Test
+    @DisplayName("--max-pending-connections auto is a quarter of --max-connections, off with it, and never above it (protocol.md §12.6)")
+    void pendingConnectionsFollowTheConnectionCap() {
+        assertEquals(2500, load(Map.of(), Map.of()).abuse().maxPendingConnections());
+        assertEquals(25, load(Map.of(), flags(Option.MAX_CONNECTIONS, "100")).abuse().maxPendingConnections());
+        assertEquals(1, load(Map.of(), flags(Option.MAX_CONNECTIONS, "2")).abuse().maxPendingConnections());
+        assertEquals(0, load(Map.of(), flags(Option.MAX_CONNECTIONS, "off")).abuse().maxPendingConnections());
+        assertEquals(30, load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "30")).abuse().maxPendingConnections());
+        assertEquals(0, load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "OFF")).abuse().maxPendingConnections());
+        IllegalArgumentException above = assertThrows(IllegalArgumentException.class, () -> load(Map.of(),
+                flags(Option.MAX_CONNECTIONS, "100", Option.MAX_PENDING_CONNECTIONS, "101")));
+        assertEquals("--max-pending-connections must not exceed --max-connections", above.getMessage());
+        IllegalArgumentException zero = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of(), flags(Option.MAX_PENDING_CONNECTIONS, "0")));
+        assertTrue(zero.getMessage().startsWith("--max-pending-connections: "), zero.getMessage());
     }
 }

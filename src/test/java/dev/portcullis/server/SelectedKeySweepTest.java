@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.limit.RateSpec;
 import dev.portcullis.testing.RawClient;
@@ -49,7 +50,8 @@ class SelectedKeySweepTest {
     private int start() throws Exception {
         RateSpec off = RateSpec.parse("off");
         factory = new GateSocketFactory(scheduler, Duration.ofSeconds(5),
-                new IpGuard(off, 0, off, Duration.ofMinutes(1), Clock.systemUTC()), null, null);
+                new IpGuard(off, 0, off, Duration.ofMinutes(1), new AddressPrefix(32, 64), Clock.systemUTC()),
+                new PendingConnections<>(0, socket -> { }, Runnable::run), null, null);
         CompletableFuture<Integer> started = new CompletableFuture<>();
         server = new WebSocketServer(new InetSocketAddress("127.0.0.1", 0)) {
             private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);

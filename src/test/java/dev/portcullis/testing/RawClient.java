@@ -229,18 +229,23 @@ public final class RawClient implements AutoCloseable {
         }
     }
 
-    /** Reads and discards until the server closes the TCP connection; fails if it stays open past the timeout. */
-    public void awaitEndOfStream() {
+    /**
+     * Reads and discards until the server closes the TCP connection; fails if it stays open past the timeout.
+     * Returns how many bytes came before the end.
+     */
+    public long awaitEndOfStream() {
         byte[] sink = new byte[8192];
+        long total = 0;
         try {
-            while (in.read(sink) >= 0) {
-                // discard
+            for (int n; (n = in.read(sink)) >= 0; ) {
+                total += n;
             }
         } catch (SocketTimeoutException e) {
             throw new AssertionError("the server kept the connection open", e);
         } catch (IOException e) {
             // a reset also ends the stream
         }
+        return total;
     }
 
     @Override

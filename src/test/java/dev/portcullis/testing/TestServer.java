@@ -82,7 +82,8 @@ public final class TestServer implements AutoCloseable {
                     // Tests of other features open many connections from one address; abuse tests turn these on.
                     "--rate-limit", "off", "--block-after", "off", "--ip-connect-rate", "off",
                     "--max-pending-per-ip", "off", "--ip-auth-failures", "off", "--login-failures-per-user", "off",
-                    "--login-failures-per-ip", "off", "--max-connections", "off"));
+                    "--login-failures-per-ip", "off", "--max-connections", "off",
+                    "--max-pending-connections", "off"));
             args.addAll(List.of(extraArgs));
             Config config = new ConfigLoader(Map.of()).load(CommandLine.parse(args.toArray(String[]::new)).flags());
             // The users file is given, so nothing is printed for the operator.

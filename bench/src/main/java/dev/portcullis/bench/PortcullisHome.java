@@ -43,15 +43,17 @@ final class PortcullisHome implements AutoCloseable {
             // every slowloris auth timeout counts as a failed auth: 10 would ban 127.0.0.1, probe included
             "ip-auth-failures", "off",
             // idle and slowloris hold 10,000 connections plus the probe; the default cap is 10,000
-            "max-connections", "off");
+            "max-connections", "off",
+            // slowloris's 10,000 idle connections must stay, not displace each other
+            "max-pending-connections", "off");
     /** Every option the harness was written against; anything else in --help is reported as unknown. */
     static final Set<String> KNOWN = Set.of("config", "bind", "ws-port", "http-port", "data-dir", "users",
             "jwt-secret-file", "issuer", "token-ttl", "clock-leeway", "auth-modes", "ticket-ttl", "expiry-warning",
             "revalidate-interval", "fernet-keys", "fernet-ttl", "auth-timeout", "handshake-timeout", "allowed-origins", "allow-missing-origin",
             "tls-keystore", "tls-keystore-password", "max-message-bytes", "max-outbound-bytes", "close-timeout", "ping-interval", "rooms", "room-default",
             "max-rooms-per-connection", "rate-limit", "block-after", "block-window", "block-duration",
-            "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "trust-forwarded-for",
-            "login-failures-per-user", "login-failures-per-ip", "max-connections", "login-threads", "login-queue",
+            "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "ipv4-prefix", "ipv6-prefix", "trust-forwarded-for",
+            "login-failures-per-user", "login-failures-per-ip", "max-connections", "max-pending-connections", "login-threads", "login-queue",
             "bcrypt-cost", "audit-log", "log-level",
             // unset, as in production on one machine: the benchmarks measure a single instance
             "redis-url");
