@@ -66,9 +66,10 @@ public enum Option {
     TRUST_FORWARDED_FOR("trust-forwarded-for", "LIST", "",
             "Proxy addresses whose X-Forwarded-For header names the client. Empty: the header is ignored."),
     LOGIN_FAILURES_PER_USER("login-failures-per-user", "COUNT:SECONDS|off", "5:60",
-            "Failed logins for one username before further tries from the failing addresses get HTTP 429."),
+            "Failed logins (logins in progress count) for one username before further tries from the failing"
+                    + " addresses get HTTP 429."),
     LOGIN_FAILURES_PER_IP("login-failures-per-ip", "COUNT:SECONDS|off", "20:60",
-            "Failed logins from one address before it gets HTTP 429."),
+            "Failed logins (logins in progress count) from one address before it gets HTTP 429."),
     MAX_CONNECTIONS("max-connections", "N|off", "10000", "Open WebSocket connections in all; past it: HTTP 503."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
