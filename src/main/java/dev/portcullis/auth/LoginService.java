@@ -3,16 +3,12 @@ package dev.portcullis.auth;
 import dev.portcullis.Threads;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Checks a username and password and issues a token. bcrypt is slow on purpose, so it runs on a pool of
- * its own with a bounded queue: a burst of logins waits there or is refused, and never stalls a listener.
+ * its own with a bounded queue shared fairly between client addresses ({@link LoginQueue}): a burst of
+ * logins waits there or is refused, and never stalls a listener.
  * An unknown user costs one bcrypt against a dummy hash, so timing does not reveal which names exist.
  */
 public final class LoginService implements AutoCloseable {
@@ -23,14 +19,26 @@ public final class LoginService implements AutoCloseable {
     private final PasswordHasher hasher;
     private final TokenIssuer issuer;
     private final String dummyHash;
-    private final ThreadPoolExecutor pool;
+    private final int addressShare;
+    private final LoginQueue pool;
 
-    /** Thrown (inside the future) when every bcrypt thread is busy and the queue is full. */
+    /**
+     * Thrown (inside the future) when a login finds no place in the pool: every thread is busy and the queue
+     * is full, or its address already holds its share ({@link #addressShare()}).
+     */
     public static final class BusyException extends RuntimeException {
         private static final long serialVersionUID = 1L;
+        private final boolean addressShare;
 
-        BusyException() {
-            super("login queue is full", null, false, false);
+        BusyException(boolean addressShare) {
+            super(addressShare ? "this address holds its share of the login queue" : "login queue is full",
+                    null, false, false);
+            this.addressShare = addressShare;
+        }
+
+        /** Whether only this address was refused, holding its share, while others may still be served. */
+        public boolean addressShare() {
+            return addressShare;
         }
     }
 
@@ -39,18 +47,50 @@ public final class LoginService implements AutoCloseable {
         this.hasher = hasher;
         this.issuer = issuer;
         this.dummyHash = hasher.hash("portcullis-dummy-password", users.maxCost(defaultCost));
-        this.pool = new ThreadPoolExecutor(threads, threads, 0, TimeUnit.SECONDS,
-                queue == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(queue),
-                Threads.numbered("login-bcrypt"));
+        this.pool = new LoginQueue(threads, queue, Threads.numbered("login-bcrypt"));
+        this.addressShare = LoginQueue.addressShare(threads, queue);
     }
 
-    /** Completes with the token, or empty for bad credentials; fails with {@link BusyException} when overloaded. */
-    public CompletableFuture<Optional<IssuedToken>> login(String username, String password) {
-        try {
-            return CompletableFuture.supplyAsync(() -> check(username, password), pool);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new BusyException());
-        }
+    /** How many logins one client address may have running and waiting at once. */
+    public int addressShare() {
+        return addressShare;
+    }
+
+    /**
+     * Completes with the token, or empty for bad credentials; fails with {@link BusyException} when there is
+     * no place for it. Logins from one {@code address} take their turns with every other address's.
+     */
+    public CompletableFuture<Optional<IssuedToken>> login(String username, String password, String address) {
+        CompletableFuture<Optional<IssuedToken>> result = new CompletableFuture<>();
+        pool.submit(address, new LoginQueue.Job() {
+            /** Written by run() and read by answer(), both on the one pool thread that runs this job. */
+            private Optional<IssuedToken> outcome;
+            private RuntimeException failure;
+
+            @Override
+            public void run() {
+                try {
+                    outcome = check(username, password);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+
+            @Override
+            public void answer() {
+                if (failure != null) {
+                    result.completeExceptionally(failure);
+                } else {
+                    result.complete(outcome);
+                }
+            }
+
+            @Override
+            public void refuse(LoginQueue.Refusal why) {
+                result.completeExceptionally(new BusyException(why == LoginQueue.Refusal.ADDRESS_SHARE));
+            }
+        });
+        return result;
     }
 
     /**
@@ -71,6 +111,6 @@ public final class LoginService implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.shutdownNow();
+        pool.close();
     }
 }

@@ -72,7 +72,7 @@ final class LoginHandler implements HttpHandler {
             return;
         }
         LoginThrottle.Attempt attempt = decision.attempt();
-        logins.login(username, password).whenComplete((token, failure) -> {
+        logins.login(username, password, ip).whenComplete((token, failure) -> {
             // Settled before answering, so a client that has its 401 finds it counted.
             attempt.settle(failure == null && token.isEmpty());
             if (failure != null) {
@@ -111,11 +111,13 @@ final class LoginHandler implements HttpHandler {
 
     private void answerFailure(HttpExchange exchange, String username, String remote, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof LoginService.BusyException) {
+        if (cause instanceof LoginService.BusyException busy) {
             audit.loginFailed(username, remote, "busy");
             metrics.login("busy");
             exchange.getResponseHeaders().set("Retry-After", "1");
-            HttpJson.send(exchange, 503, HttpJson.error("busy", "too many logins in progress; retry shortly"));
+            HttpJson.send(exchange, 503, HttpJson.error("busy", busy.addressShare()
+                    ? "too many logins in progress from this address; retry shortly"
+                    : "too many logins in progress; retry shortly"));
             return;
         }
         Routes.log.error("login failed with an internal error", cause);

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -94,7 +96,7 @@ class LoginServiceTest {
     void correctPassword() throws Exception {
         Clock clock = Clock.fixed(NOW.plusMillis(250), ZoneOffset.UTC);
         try (LoginService login = service(clock, 1, 4)) {
-            IssuedToken issued = await(login.login("alice", "alice-pw")).orElseThrow();
+            IssuedToken issued = await(login.login("alice", "alice-pw", "10.0.0.1")).orElseThrow();
             VerifiedToken v = new TokenVerifier(SECRET, "portcullis", Duration.ZERO, clock).verify(issued.token());
             assertEquals("alice", v.subject());
             assertEquals(List.of("user", "ops"), v.roles());
@@ -106,10 +108,10 @@ class LoginServiceTest {
     @DisplayName("A wrong password, an unknown user or a password differing in case yields no token")
     void badCredentials() throws Exception {
         try (LoginService login = service(Clock.fixed(NOW, ZoneOffset.UTC), 2, 4)) {
-            assertEquals(Optional.empty(), await(login.login("alice", "wrong")));
-            assertEquals(Optional.empty(), await(login.login("alice", "ALICE-PW")));
-            assertEquals(Optional.empty(), await(login.login("mallory", "alice-pw")));
-            assertEquals(Optional.empty(), await(login.login("", "")));
+            assertEquals(Optional.empty(), await(login.login("alice", "wrong", "10.0.0.1")));
+            assertEquals(Optional.empty(), await(login.login("alice", "ALICE-PW", "10.0.0.1")));
+            assertEquals(Optional.empty(), await(login.login("mallory", "alice-pw", "10.0.0.1")));
+            assertEquals(Optional.empty(), await(login.login("", "", "10.0.0.1")));
         }
     }
 
@@ -124,11 +126,11 @@ class LoginServiceTest {
                 new User("broken", "not-a-hash", List.of())));
         users = UserStore.open(file);
         try (LoginService login = service(Clock.fixed(NOW, ZoneOffset.UTC), 2, 4)) {
-            assertTrue(await(login.login("long", seventyTwo)).isPresent());
+            assertTrue(await(login.login("long", seventyTwo, "10.0.0.1")).isPresent());
             // bcrypt would accept any suffix after byte 72; the service refuses instead.
-            assertEquals(Optional.empty(), await(login.login("long", seventyTwo + "anything")));
-            assertEquals(Optional.empty(), await(login.login("off", "off-pw")));
-            assertEquals(Optional.empty(), await(login.login("broken", "not-a-hash")));
+            assertEquals(Optional.empty(), await(login.login("long", seventyTwo + "anything", "10.0.0.1")));
+            assertEquals(Optional.empty(), await(login.login("off", "off-pw", "10.0.0.1")));
+            assertEquals(Optional.empty(), await(login.login("broken", "not-a-hash", "10.0.0.1")));
         }
     }
 
@@ -137,11 +139,11 @@ class LoginServiceTest {
     void busyWithoutQueue() throws Exception {
         GateClock gate = new GateClock();
         try (LoginService login = service(gate, 1, 0)) {
-            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw");
+            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw", "10.0.0.1");
             try {
                 assertTrue(gate.entered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "first login never reached the issuer");
-                CompletableFuture<Optional<IssuedToken>> second = login.login("alice", "alice-pw");
-                CompletableFuture<Optional<IssuedToken>> third = login.login("mallory", "x");
+                CompletableFuture<Optional<IssuedToken>> second = login.login("alice", "alice-pw", "10.0.0.1");
+                CompletableFuture<Optional<IssuedToken>> third = login.login("mallory", "x", "10.0.0.1");
 
                 assertTrue(second.isCompletedExceptionally(), "the second login should be refused at once");
                 assertInstanceOf(LoginService.BusyException.class, failure(second));
@@ -159,12 +161,12 @@ class LoginServiceTest {
     void busyWithQueue() throws Exception {
         GateClock gate = new GateClock();
         try (LoginService login = service(gate, 1, 1)) {
-            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw");
+            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw", "10.0.0.1");
             CompletableFuture<Optional<IssuedToken>> queued;
             try {
                 assertTrue(gate.entered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "first login never reached the issuer");
-                queued = login.login("alice", "alice-pw");
-                CompletableFuture<Optional<IssuedToken>> refused = login.login("alice", "alice-pw");
+                queued = login.login("alice", "alice-pw", "10.0.0.1");
+                CompletableFuture<Optional<IssuedToken>> refused = login.login("alice", "alice-pw", "10.0.0.1");
 
                 assertFalse(queued.isDone(), "the queued login must wait, not fail");
                 assertInstanceOf(LoginService.BusyException.class, failure(refused));
@@ -173,6 +175,42 @@ class LoginServiceTest {
             }
             assertTrue(await(first).isPresent());
             assertTrue(await(queued).isPresent(), "the queued login runs once the thread is free");
+        }
+    }
+
+    @Test
+    @DisplayName("protocol.md §7.1: addresses are served in turn, each holds at most its share, and a full queue pushes out the richest")
+    void fairBetweenAddresses() throws Exception {
+        GateClock gate = new GateClock();
+        // One thread and seven waiting places: eight in all, so each address may hold max(2, 8 / 8) = 2.
+        try (LoginService login = service(gate, 1, 7)) {
+            assertEquals(2, login.addressShare());
+            List<String> served = Collections.synchronizedList(new ArrayList<>());
+            CompletableFuture<Optional<IssuedToken>> first = login.login("alice", "alice-pw", "A");
+            CompletableFuture<Optional<IssuedToken>> pushedOut;
+            List<CompletableFuture<?>> waiting = new ArrayList<>();
+            try {
+                assertTrue(gate.entered.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "first login never reached the issuer");
+                pushedOut = login.login("alice", "wrong", "A");
+                LoginService.BusyException overShare = assertInstanceOf(LoginService.BusyException.class,
+                        failure(login.login("alice", "wrong", "A")));
+                assertTrue(overShare.addressShare(), "A holds its two places: only A is refused");
+                for (String name : List.of("B1", "C1", "D1", "B2", "C2", "D2")) {
+                    waiting.add(login.login("alice", "wrong", name.substring(0, 1)).thenRun(() -> served.add(name)));
+                }
+                // Every place is taken; E holds none, so the newest waiting login of an address with two goes.
+                waiting.add(login.login("alice", "wrong", "E").thenRun(() -> served.add("E1")));
+                LoginService.BusyException full = assertInstanceOf(LoginService.BusyException.class, failure(pushedOut));
+                assertFalse(full.addressShare());
+                assertFalse(first.isDone());
+            } finally {
+                gate.release.countDown();
+            }
+            assertTrue(await(first).isPresent());
+            for (CompletableFuture<?> f : waiting) {
+                await(f);
+            }
+            assertEquals(List.of("B1", "C1", "D1", "E1", "B2", "C2", "D2"), served, "one login per address in turn");
         }
     }
 }
