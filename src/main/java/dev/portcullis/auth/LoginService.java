@@ -9,7 +9,7 @@ import java.util.concurrent.CompletableFuture;
  * Checks a username and password and issues a token. bcrypt is slow on purpose, so it runs on a pool of
  * its own with a bounded queue shared fairly between client addresses ({@link LoginQueue}): a burst of
  * logins waits there or is refused, and never stalls a listener.
- * An unknown user costs one bcrypt against a dummy hash, so timing does not reveal which names exist.
+ * Every attempt costs the same bcrypt work (see {@link #check}), so timing does not reveal which names exist.
  */
 public final class LoginService implements AutoCloseable {
     /** bcrypt ignores everything past this many bytes of a password. */
@@ -18,7 +18,8 @@ public final class LoginService implements AutoCloseable {
     private final UserStore users;
     private final PasswordHasher hasher;
     private final TokenIssuer issuer;
-    private final String dummyHash;
+    /** {@code --bcrypt-cost}: the least any login costs. */
+    private final int configuredCost;
     private final int addressShare;
     private final LoginQueue pool;
 
@@ -42,11 +43,11 @@ public final class LoginService implements AutoCloseable {
         }
     }
 
-    public LoginService(UserStore users, PasswordHasher hasher, TokenIssuer issuer, int threads, int queue, int defaultCost) {
+    public LoginService(UserStore users, PasswordHasher hasher, TokenIssuer issuer, int threads, int queue, int bcryptCost) {
         this.users = users;
         this.hasher = hasher;
         this.issuer = issuer;
-        this.dummyHash = hasher.hash("portcullis-dummy-password", users.maxCost(defaultCost));
+        this.configuredCost = bcryptCost;
         this.pool = new LoginQueue(threads, queue, Threads.numbered("login-bcrypt"));
         this.addressShare = LoginQueue.addressShare(threads, queue);
     }
@@ -94,16 +95,31 @@ public final class LoginService implements AutoCloseable {
     }
 
     /**
-     * Exactly one bcrypt per attempt whatever the outcome, so unknown, disabled and broken accounts and
-     * over-long passwords cost the same time as a real check.
+     * The same bcrypt work per attempt whatever the outcome, so unknown, disabled and broken accounts, over-long
+     * passwords and hashes of any cost all take the same time: the work of one bcrypt at the target cost, the
+     * highest of {@code --bcrypt-cost} and every usable hash in the users file as it is now.
      */
     private Optional<IssuedToken> check(String username, String password) {
         Optional<User> user = users.find(username);
+        // Read after find, which re-reads a changed file: a costlier hash just added raises it at once.
+        int target = Math.max(configuredCost, users.maxCost(configuredCost));
         // bcrypt reads 72 bytes; a longer password would log in with any suffix, so it never can.
         boolean checkable = user.isPresent() && user.get().canLogIn()
                 && password.getBytes(StandardCharsets.UTF_8).length <= MAX_PASSWORD_BYTES;
-        boolean matches = hasher.verify(password, checkable ? user.get().passwordHash() : dummyHash);
-        if (!checkable || !matches) {
+        if (!checkable) {
+            // A hash at the target cost with a fresh salt costs what checking a real one would.
+            hasher.hash(password, target);
+            return Optional.empty();
+        }
+        String hash = user.get().passwordHash();
+        int cost = PasswordHasher.costOf(hash);
+        boolean matches = hasher.verify(password, hash);
+        // bcrypt's work doubles with each step of cost, so costs cost..target-1 add up to 2^target - 2^cost:
+        // with the check itself, exactly the work of one bcrypt at the target cost, match or not.
+        for (int padding = cost; padding < target; padding++) {
+            hasher.hash(password, padding);
+        }
+        if (!matches) {
             return Optional.empty();
         }
         return Optional.of(issuer.issue(user.get()));

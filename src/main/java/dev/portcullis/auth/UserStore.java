@@ -32,7 +32,12 @@ public final class UserStore {
     /** Replaced whole on reload; read by any login thread. */
     private volatile Snapshot snapshot;
 
-    private record Snapshot(Map<String, User> users, FileTime modified) {
+    /** @param maxCost the highest bcrypt cost among the users who can log in, 0 when there are none */
+    private record Snapshot(Map<String, User> users, FileTime modified, int maxCost) {
+        Snapshot(Map<String, User> users, FileTime modified) {
+            this(users, modified, users.values().stream().filter(User::canLogIn)
+                    .mapToInt(u -> PasswordHasher.costOf(u.passwordHash())).max().orElse(0));
+        }
     }
 
     private UserStore(Path file, Snapshot snapshot) {
@@ -59,12 +64,13 @@ public final class UserStore {
         return snapshot.users().values();
     }
 
-    /** The highest bcrypt cost in the file, so the dummy hash for unknown users costs as much as a real one. */
+    /**
+     * The highest bcrypt cost among the users who can log in, as last loaded, or {@code fallback} when there
+     * are none: every login is made to cost at least this much, so a costly hash does not stand out.
+     */
     public int maxCost(int fallback) {
-        return snapshot.users().values().stream()
-                .filter(User::canLogIn)
-                .mapToInt(u -> PasswordHasher.costOf(u.passwordHash()))
-                .max().orElse(fallback);
+        int max = snapshot.maxCost();
+        return max == 0 ? fallback : max;
     }
 
     /** Re-reads the file if it changed since the last read; file I/O, so never on a WebSocket thread. */

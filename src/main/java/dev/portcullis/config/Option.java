@@ -75,7 +75,8 @@ public enum Option {
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."
             + " One address may hold an eighth of threads plus queue (at least 2); addresses are served in turn."),
-    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user."),
+    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user, and the"
+            + " least work of any login (the users file's highest cost, if higher, sets it)."),
     AUDIT_LOG("audit-log", "FILE", null, "Audit log, one JSON object per line. Default: DATA_DIR/audit.log; '-' writes to stderr."),
     TLS_KEYSTORE("tls-keystore", "FILE", null,
             "PKCS12 or JKS keystore with the server's key and certificate: serve wss:// and https://."),

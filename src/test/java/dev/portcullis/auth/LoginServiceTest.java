@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -211,6 +213,50 @@ class LoginServiceTest {
                 await(f);
             }
             assertEquals(List.of("B1", "C1", "D1", "E1", "B2", "C2", "D2"), served, "one login per address in turn");
+        }
+    }
+
+    /** A login's bcrypt work in rounds, from the costs the hasher was asked for: bcrypt at cost c runs 2^c rounds. */
+    private static long rounds(List<Integer> costs) {
+        return costs.stream().mapToLong(c -> 1L << c).sum();
+    }
+
+    @Test
+    @DisplayName("protocol.md §7.1: every attempt costs one bcrypt at the highest cost in use, whoever the user and whatever the file holds, reloads included")
+    void equalWorkForEveryAttempt() throws Exception {
+        Path file = dir.resolve("users.json");
+        PasswordHasher plain = new PasswordHasher(new SecureRandom());
+        UserStore.write(file, List.of(
+                new User("cheap", plain.hash("cheap-pw", 4), List.of()),
+                new User("usual", plain.hash("usual-pw", 6), List.of()),
+                new User("off", plain.hash("off-pw", 9), List.of(), true),
+                new User("broken", "not-a-hash", List.of())));
+        users = UserStore.open(file);
+        List<Integer> costs = Collections.synchronizedList(new ArrayList<>());
+        PasswordHasher observed = new PasswordHasher(new SecureRandom(), costs::add);
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        // --bcrypt-cost 5: below the file's highest usable cost (6), so 6 sets the work.
+        try (LoginService login = new LoginService(users, observed,
+                new TokenIssuer(SECRET, "portcullis", Duration.ofHours(1), clock), 1, 4, 5)) {
+            List<String[]> attempts = List.of(new String[] {"cheap", "wrong"}, new String[] {"cheap", "cheap-pw"},
+                    new String[] {"usual", "wrong"}, new String[] {"nobody", "x"}, new String[] {"off", "off-pw"},
+                    new String[] {"broken", "x"}, new String[] {"usual", "p".repeat(73)});
+            for (String[] a : attempts) {
+                costs.clear();
+                await(login.login(a[0], a[1], "10.0.0.1"));
+                assertEquals(1L << 6, rounds(costs), a[0] + "/" + a[1] + ": " + costs);
+            }
+
+            // A costlier user added while running raises every attempt's work from the next login on.
+            UserStore.write(file, List.of(new User("cheap", plain.hash("cheap-pw", 4), List.of()),
+                    new User("dear", plain.hash("dear-pw", 8), List.of())));
+            Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
+            for (String[] a : List.of(new String[] {"nobody", "x"}, new String[] {"cheap", "wrong"},
+                    new String[] {"dear", "wrong"}, new String[] {"usual", "usual-pw"})) {
+                costs.clear();
+                await(login.login(a[0], a[1], "10.0.0.1"));
+                assertEquals(1L << 8, rounds(costs), a[0] + "/" + a[1] + " after the reload: " + costs);
+            }
         }
     }
 }
