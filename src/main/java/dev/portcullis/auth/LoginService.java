@@ -1,9 +1,12 @@
 package dev.portcullis.auth;
 
 import dev.portcullis.Threads;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Checks a username and password and issues a token. bcrypt is slow on purpose, so it runs on a pool of
@@ -12,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
  * Every attempt costs the same bcrypt work (see {@link #check}), so timing does not reveal which names exist.
  */
 public final class LoginService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LoginService.class);
     /** bcrypt ignores everything past this many bytes of a password. */
     public static final int MAX_PASSWORD_BYTES = 72;
 
@@ -122,7 +126,25 @@ public final class LoginService implements AutoCloseable {
         if (!matches) {
             return Optional.empty();
         }
+        if (cost != configuredCost) {
+            rehash(user.get(), password);
+        }
         return Optional.of(issuer.issue(user.get()));
+    }
+
+    /**
+     * Stores the password again at {@code --bcrypt-cost}, now that it is known: a cheaper hash is upgraded, and a
+     * costlier one no longer raises every login's work. A file that cannot be written keeps the old hash.
+     */
+    private void rehash(User user, String password) {
+        try {
+            if (users.replaceHash(user.username(), user.passwordHash(), hasher.hash(password, configuredCost))) {
+                log.info("password of '{}' re-hashed at cost {}", user.username(), configuredCost);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("password of '{}' could not be re-hashed at cost {}: {}", user.username(), configuredCost,
+                    e.toString());
+        }
     }
 
     @Override

@@ -73,6 +73,23 @@ public final class UserStore {
         return max == 0 ? fallback : max;
     }
 
+    /**
+     * Replaces {@code username}'s hash in the file, if the file still holds {@code oldHash} for it (an operator
+     * may have changed it meanwhile), and reloads. Serialised with itself; file I/O, so on the login pool.
+     */
+    public synchronized boolean replaceHash(String username, String oldHash, String newHash) throws IOException {
+        Map<String, User> users = readIfExists(file);
+        User user = users.get(username);
+        if (user == null || !user.passwordHash().equals(oldHash)) {
+            return false;
+        }
+        users.put(username, new User(username, newHash, user.roles(), user.disabled()));
+        write(file, users.values());
+        // Not reloadIfChanged: on a file system with coarse timestamps the rewrite may not show as a change.
+        snapshot = load(file);
+        return true;
+    }
+
     /** Re-reads the file if it changed since the last read; file I/O, so never on a WebSocket thread. */
     public void reloadIfChanged() {
         try {

@@ -238,7 +238,7 @@ class LoginServiceTest {
         // --bcrypt-cost 5: below the file's highest usable cost (6), so 6 sets the work.
         try (LoginService login = new LoginService(users, observed,
                 new TokenIssuer(SECRET, "portcullis", Duration.ofHours(1), clock), 1, 4, 5)) {
-            List<String[]> attempts = List.of(new String[] {"cheap", "wrong"}, new String[] {"cheap", "cheap-pw"},
+            List<String[]> attempts = List.of(new String[] {"cheap", "wrong"},
                     new String[] {"usual", "wrong"}, new String[] {"nobody", "x"}, new String[] {"off", "off-pw"},
                     new String[] {"broken", "x"}, new String[] {"usual", "p".repeat(73)});
             for (String[] a : attempts) {
@@ -252,10 +252,37 @@ class LoginServiceTest {
                     new User("dear", plain.hash("dear-pw", 8), List.of())));
             Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
             for (String[] a : List.of(new String[] {"nobody", "x"}, new String[] {"cheap", "wrong"},
-                    new String[] {"dear", "wrong"}, new String[] {"usual", "usual-pw"})) {
+                    new String[] {"dear", "wrong"}, new String[] {"usual", "usual-pw"}, new String[] {"off", "off-pw"})) {
                 costs.clear();
                 await(login.login(a[0], a[1], "10.0.0.1"));
                 assertEquals(1L << 8, rounds(costs), a[0] + "/" + a[1] + " after the reload: " + costs);
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("protocol.md §7.1: a successful login stores the password again at --bcrypt-cost, so a costlier hash stops raising every login's work")
+    void rehashOnSuccess() throws Exception {
+        Path file = dir.resolve("users.json");
+        PasswordHasher plain = new PasswordHasher(new SecureRandom());
+        UserStore.write(file, List.of(new User("cheap", plain.hash("cheap-pw", 4), List.of("user")),
+                new User("dear", plain.hash("dear-pw", 8), List.of("ops"), false)));
+        users = UserStore.open(file);
+        List<Integer> costs = Collections.synchronizedList(new ArrayList<>());
+        Clock clock = Clock.fixed(NOW, ZoneOffset.UTC);
+        try (LoginService login = new LoginService(users, new PasswordHasher(new SecureRandom(), costs::add),
+                new TokenIssuer(SECRET, "portcullis", Duration.ofHours(1), clock), 1, 4, 5)) {
+            assertTrue(await(login.login("dear", "dear-pw", "10.0.0.1")).isPresent());
+            assertTrue(await(login.login("cheap", "cheap-pw", "10.0.0.1")).isPresent());
+            assertEquals(5, PasswordHasher.costOf(users.find("dear").orElseThrow().passwordHash()));
+            assertEquals(5, PasswordHasher.costOf(users.find("cheap").orElseThrow().passwordHash()));
+            assertEquals(List.of("ops"), UserStore.readIfExists(file).get("dear").roles(), "the rest of the entry stays");
+
+            for (String[] a : List.of(new String[] {"nobody", "x"}, new String[] {"dear", "dear-pw"},
+                    new String[] {"cheap", "wrong"})) {
+                costs.clear();
+                await(login.login(a[0], a[1], "10.0.0.1"));
+                assertEquals(List.of(5), costs, a[0] + "/" + a[1] + ": one bcrypt at --bcrypt-cost, nothing more");
             }
         }
     }
