@@ -3,6 +3,7 @@ package dev.portcullis.audit;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.portcullis.Threads;
+import dev.portcullis.auth.PrivateFiles;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
@@ -53,8 +54,7 @@ public final class AuditLog implements AutoCloseable {
         if (file == null) {
             return new AuditLog(new BufferedWriter(new OutputStreamWriter(System.err, StandardCharsets.UTF_8)), false, clock);
         }
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
+        PrivateFiles.createDirectories(file.toAbsolutePath().getParent());
         if (!Files.exists(file) && file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             // Remote addresses and usernames are personal data: owner-only, like the other files in the data dir.
             Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));

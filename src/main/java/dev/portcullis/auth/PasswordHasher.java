@@ -3,6 +3,7 @@ package dev.portcullis.auth;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.function.IntConsumer;
 import java.util.regex.Pattern;
 import org.mindrot.jbcrypt.BCrypt;
 
@@ -14,12 +15,20 @@ public final class PasswordHasher {
     private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12]\\d|30)\\$[./A-Za-z0-9]{53}");
 
     private final SecureRandom random;
+    /** Told the cost of every bcrypt computed, before it runs: what a login costs, for tests to compare. */
+    private final IntConsumer work;
 
     public PasswordHasher(SecureRandom random) {
+        this(random, cost -> { });
+    }
+
+    public PasswordHasher(SecureRandom random, IntConsumer work) {
         this.random = random;
+        this.work = work;
     }
 
     public String hash(String password, int cost) {
+        work.accept(cost);
         return BCrypt.hashpw(password, BCrypt.gensalt(cost, random));
     }
 
@@ -30,6 +39,7 @@ public final class PasswordHasher {
         }
         // jBCrypt 0.4 only parses $2a$; $2b$ and $2y$ hash the same bytes for passwords under 255 bytes.
         String normalized = "$2a$" + hash.substring(4);
+        work.accept(costOf(hash));
         String computed;
         try {
             computed = BCrypt.hashpw(password, normalized);

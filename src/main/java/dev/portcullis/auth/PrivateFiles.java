@@ -10,7 +10,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
-/** Writes files that hold credentials: owner-only (0600) from the first byte, replaced atomically. */
+/**
+ * Writes files that hold credentials: owner-only (0600) from the first byte, replaced atomically, in
+ * directories that, when created here, are owner-only (0700) too.
+ */
 public final class PrivateFiles {
     private PrivateFiles() {
     }
@@ -18,7 +21,7 @@ public final class PrivateFiles {
     /** Writes {@code bytes} to a temporary sibling, syncs it, then renames it over {@code target}. */
     public static void writeAtomically(Path target, byte[] bytes) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        createDirectories(dir);
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         createOwnerOnly(tmp);
@@ -41,7 +44,7 @@ public final class PrivateFiles {
      */
     public static boolean createNew(Path target, byte[] bytes) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
         try {
             Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
@@ -59,6 +62,22 @@ public final class PrivateFiles {
             return false;
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Creates {@code dir} and any missing parents, each one it creates owner-only (0700): the data dir holds
+     * the secret, the users' hashes and the audit log, whoever creates it first (the server or
+     * {@code add-user}). A directory that already exists is left as it is: its owner chose its mode.
+     */
+    public static void createDirectories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        if (dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } else {
+            Files.createDirectories(dir);
         }
     }
 

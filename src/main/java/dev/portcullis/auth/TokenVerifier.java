@@ -8,29 +8,39 @@ import com.auth0.jwt.exceptions.JWTVerificationException;
 import com.auth0.jwt.exceptions.SignatureGenerationException;
 import com.auth0.jwt.exceptions.SignatureVerificationException;
 import com.auth0.jwt.exceptions.TokenExpiredException;
+import com.auth0.jwt.interfaces.Claim;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Checks access tokens: HS256 only (so {@code alg:none} and RS256 fail), a valid signature, the configured
- * issuer, a present {@code exp} and {@code sub}, the clock leeway, and a {@code token_use} that is absent
- * or {@code "access"}. Thread-safe.
+ * Checks access tokens: HS256 only (so {@code alg:none} and RS256 fail), no {@code crit} header, a valid
+ * signature, the configured issuer, a numeric {@code exp} and a string {@code sub}, the clock leeway, and a
+ * {@code token_use} that is absent or {@code "access"}. Thread-safe.
  */
 public final class TokenVerifier {
     /** The claim that says what kind of token this is; other kinds (refresh, ticket) must never open the gate. */
     public static final String TOKEN_USE = "token_use";
     public static final String ACCESS = "access";
+
+    /**
+     * The latest {@code exp} accepted: far beyond any real token, yet early enough that every instant and delay
+     * computed from it (plus leeway, in milliseconds from now) fits its type.
+     */
+    private static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
 
     private final JWTVerifier verifier;
 
@@ -53,6 +63,23 @@ public final class TokenVerifier {
             throw new TokenRejectedException(TokenRejectedException.Reason.EXPIRED, "token expired");
         } catch (JWTVerificationException e) {
             throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, e.getClass().getSimpleName());
+        } catch (DateTimeException | ArithmeticException e) {
+            // java-jwt turns a numeric date into an Instant unchecked: an exp of 1e17 s is past Instant.MAX.
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "a date claim is out of range");
+        }
+        // java-jwt reads a JSON null date as absent and a number as a sub's text: neither may pass.
+        requireType(jwt.getClaim("exp"), "exp", JsonNode::isNumber, true);
+        requireType(jwt.getClaim("iat"), "iat", JsonNode::isNumber, false);
+        requireType(jwt.getClaim("nbf"), "nbf", JsonNode::isNumber, false);
+        requireType(jwt.getClaim("sub"), "sub", JsonNode::isTextual, true);
+        requireType(jwt.getClaim("iss"), "iss", JsonNode::isTextual, true);
+        // RFC 7515 §4.1.11: crit names extensions the recipient must understand, and we understand none; a crit
+        // that is empty, not an array or lists a standard name is malformed. So any crit at all is refused.
+        if (!jwt.getHeaderClaim("crit").isMissing()) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "crit header is not understood");
+        }
+        if (jwt.getExpiresAtAsInstant().isAfter(LATEST_EXPIRY)) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, "exp is out of range");
         }
         List<String> roles = stringList(jwt, "roles").orElse(List.of());
         var use = jwt.getClaim(TOKEN_USE);
@@ -65,6 +92,26 @@ public final class TokenVerifier {
         }
         return new VerifiedToken(jwt.getSubject(), roles, jwt.getIssuedAtAsInstant(), jwt.getExpiresAtAsInstant(),
                 jwt.getId(), stringList(jwt, "rooms"));
+    }
+
+    /** A claim that must be present (when {@code required}) and, when present, of one JSON type; null is no type. */
+    private static void requireType(Claim claim, String name, Predicate<JsonNode> type, boolean required)
+            throws TokenRejectedException {
+        if (claim.isMissing()) {
+            if (required) {
+                throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim is missing");
+            }
+            return;
+        }
+        JsonNode node;
+        try {
+            node = claim.as(JsonNode.class);
+        } catch (JWTDecodeException e) {
+            node = null;
+        }
+        if (node == null || !type.test(node)) {
+            throw new TokenRejectedException(TokenRejectedException.Reason.INVALID, name + " claim has the wrong type");
+        }
     }
 
     /** An optional claim that must be a list of strings when present; anything else makes the token invalid. */

@@ -32,7 +32,12 @@ public final class UserStore {
     /** Replaced whole on reload; read by any login thread. */
     private volatile Snapshot snapshot;
 
-    private record Snapshot(Map<String, User> users, FileTime modified) {
+    /** @param maxCost the highest bcrypt cost among the users who can log in, 0 when there are none */
+    private record Snapshot(Map<String, User> users, FileTime modified, int maxCost) {
+        Snapshot(Map<String, User> users, FileTime modified) {
+            this(users, modified, users.values().stream().filter(User::canLogIn)
+                    .mapToInt(u -> PasswordHasher.costOf(u.passwordHash())).max().orElse(0));
+        }
     }
 
     private UserStore(Path file, Snapshot snapshot) {
@@ -59,12 +64,30 @@ public final class UserStore {
         return snapshot.users().values();
     }
 
-    /** The highest bcrypt cost in the file, so the dummy hash for unknown users costs as much as a real one. */
+    /**
+     * The highest bcrypt cost among the users who can log in, as last loaded, or {@code fallback} when there
+     * are none: every login is made to cost at least this much, so a costly hash does not stand out.
+     */
     public int maxCost(int fallback) {
-        return snapshot.users().values().stream()
-                .filter(User::canLogIn)
-                .mapToInt(u -> PasswordHasher.costOf(u.passwordHash()))
-                .max().orElse(fallback);
+        int max = snapshot.maxCost();
+        return max == 0 ? fallback : max;
+    }
+
+    /**
+     * Replaces {@code username}'s hash in the file, if the file still holds {@code oldHash} for it (an operator
+     * may have changed it meanwhile), and reloads. Serialised with itself; file I/O, so on the login pool.
+     */
+    public synchronized boolean replaceHash(String username, String oldHash, String newHash) throws IOException {
+        Map<String, User> users = readIfExists(file);
+        User user = users.get(username);
+        if (user == null || !user.passwordHash().equals(oldHash)) {
+            return false;
+        }
+        users.put(username, new User(username, newHash, user.roles(), user.disabled()));
+        write(file, users.values());
+        // Not reloadIfChanged: on a file system with coarse timestamps the rewrite may not show as a change.
+        snapshot = load(file);
+        return true;
     }
 
     /** Re-reads the file if it changed since the last read; file I/O, so never on a WebSocket thread. */

@@ -74,9 +74,10 @@ public enum Option {
     TRUST_FORWARDED_FOR("trust-forwarded-for", "LIST", "",
             "Proxy addresses whose X-Forwarded-For header names the client. Empty: the header is ignored."),
     LOGIN_FAILURES_PER_USER("login-failures-per-user", "COUNT:SECONDS|off", "5:60",
-            "Failed logins for one username before further tries from the failing addresses get HTTP 429."),
+            "Failed logins (logins in progress count) for one username before further tries from the failing"
+                    + " addresses get HTTP 429."),
     LOGIN_FAILURES_PER_IP("login-failures-per-ip", "COUNT:SECONDS|off", "20:60",
-            "Failed logins from one address before it gets HTTP 429."),
+            "Failed logins (logins in progress count) from one address before it gets HTTP 429."),
     MAX_CONNECTIONS("max-connections", "N|off", "10000", "Open WebSocket connections in all; past it: HTTP 503."),
     MAX_PENDING_CONNECTIONS("max-pending-connections", "N|auto|off", "auto",
             "Connections in all that have not authenticated yet, half-finished handshakes included; past it the"
@@ -84,8 +85,10 @@ public enum Option {
                     + " auto: a quarter of --max-connections (2500 at its default), off when that is off."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
-    LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),
-    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user."),
+    LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."
+            + " One address may hold an eighth of threads plus queue (at least 2); addresses are served in turn."),
+    BCRYPT_COST("bcrypt-cost", "N", "12", "bcrypt cost (log2 rounds, 4-30) for hash-password and add-user, and the"
+            + " least work of any login (the users file's highest cost, if higher, sets it)."),
     AUDIT_LOG("audit-log", "FILE", null, "Audit log, one JSON object per line. Default: DATA_DIR/audit.log; '-' writes to stderr."),
     TLS_KEYSTORE("tls-keystore", "FILE", null,
             "PKCS12 or JKS keystore with the server's key and certificate: serve wss:// and https://."),

@@ -61,16 +61,20 @@ final class LoginHandler implements HttpHandler {
             return;
         }
         String ip = Routes.clientIp(exchange);
-        long wait = throttle.retryAfterMillis(username, ip);
-        if (wait > 0) {
-            // Checked before bcrypt: a throttled guess costs the server nothing.
+        LoginThrottle.Decision decision = throttle.begin(username, ip);
+        if (!decision.allowed()) {
+            // Checked before bcrypt, and counting the attempts still running: a throttled guess costs nothing.
+            long wait = decision.retryAfterMillis();
             audit.loginThrottled(username, remote, wait);
             metrics.login("throttled");
             exchange.getResponseHeaders().set("Retry-After", String.valueOf((wait + 999) / 1000));
             HttpJson.send(exchange, 429, HttpJson.error("too_many_attempts", "too many failed logins; retry later"));
             return;
         }
-        logins.login(username, password).whenComplete((token, failure) -> {
+        LoginThrottle.Attempt attempt = decision.attempt();
+        logins.login(username, password, ip).whenComplete((token, failure) -> {
+            // Settled before answering, so a client that has its 401 finds it counted.
+            attempt.settle(failure == null && token.isEmpty());
             if (failure != null) {
                 answerFailure(exchange, username, remote, failure);
             } else {
@@ -81,7 +85,6 @@ final class LoginHandler implements HttpHandler {
 
     private void answer(HttpExchange exchange, String username, String remote, Optional<IssuedToken> token) {
         if (token.isEmpty()) {
-            throttle.failed(username, Routes.clientIp(exchange));
             metrics.login("invalid_credentials");
             audit.loginFailed(username, remote, "invalid_credentials");
             HttpJson.send(exchange, 401, HttpJson.error("invalid_credentials", null));
@@ -108,11 +111,13 @@ final class LoginHandler implements HttpHandler {
 
     private void answerFailure(HttpExchange exchange, String username, String remote, Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-        if (cause instanceof LoginService.BusyException) {
+        if (cause instanceof LoginService.BusyException busy) {
             audit.loginFailed(username, remote, "busy");
             metrics.login("busy");
             exchange.getResponseHeaders().set("Retry-After", "1");
-            HttpJson.send(exchange, 503, HttpJson.error("busy", "too many logins in progress; retry shortly"));
+            HttpJson.send(exchange, 503, HttpJson.error("busy", busy.addressShare()
+                    ? "too many logins in progress from this address; retry shortly"
+                    : "too many logins in progress; retry shortly"));
             return;
         }
         Routes.log.error("login failed with an internal error", cause);

@@ -56,6 +56,18 @@ public final class EventCounter {
         }
     }
 
+    /** How many of {@code key}'s events are inside the window now (0 when off). */
+    public int count(String key) {
+        ArrayDeque<Long> times = spec.isOff() ? null : events.get(key);
+        if (times == null) {
+            return 0;
+        }
+        synchronized (times) {
+            expire(times, clock.millis());
+            return times.size();
+        }
+    }
+
     /** Milliseconds until {@code key} drops below its threshold (0 if it is below it). */
     public long millisUntilBelow(String key) {
         ArrayDeque<Long> times = spec.isOff() ? null : events.get(key);

@@ -31,6 +31,7 @@ public final class AbuseGuard {
     private final AuditLog audit;
     private final Clock clock;
     private final Metrics metrics;
+    private final SessionSteps steps;
 
     public AbuseGuard(AbuseConfig config, SharedState shared, SessionRegistry sessions, IpGuard ips,
                       AuditLog audit, Clock clock, Metrics metrics) {
@@ -43,6 +44,7 @@ public final class AbuseGuard {
         this.ips = ips;
         this.audit = audit;
         this.clock = clock;
+        this.steps = new SessionSteps(audit);
     }
 
     /**
@@ -91,11 +93,11 @@ public final class AbuseGuard {
 
     /** Closes every connection of {@code user} on this instance: the user was blocked here or elsewhere. */
     public void closeBlocked(String user) {
-        for (Session s : sessions.sessionsOf(user)) {
+        steps.forEach(sessions.sessionsOf(user), "block", s -> {
             if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
                 s.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
             }
-        }
+        });
     }
 
     public CompletableFuture<Boolean> unblock(String user, String by) {

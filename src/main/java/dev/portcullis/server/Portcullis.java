@@ -5,6 +5,7 @@ import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.PrivateFiles;
 import dev.portcullis.auth.RevocationStore;
 import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
@@ -42,7 +43,6 @@ import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -246,16 +246,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     private void createDataDir() throws IOException {
-        Path dataDir = config.storage().dataDir();
-        if (Files.isDirectory(dataDir)) {
-            return;
-        }
-        if (dataDir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-            Files.createDirectories(dataDir,
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        } else {
-            Files.createDirectories(dataDir);
-        }
+        PrivateFiles.createDirectories(config.storage().dataDir());
     }
 
     private JwtSecret loadSecret(SecureRandom random) throws IOException {

@@ -43,6 +43,7 @@ public final class SessionLifecycle {
     private final Clock clock;
     private final Duration expiryWarning;
     private final Duration leeway;
+    private final SessionSteps steps;
 
     public SessionLifecycle(TokenVerifier verifier, SharedState revocations, SessionRegistry sessions,
                             UserStore users, AbuseGuard abuse, MessageCodec codec, AuditLog audit,
@@ -58,6 +59,7 @@ public final class SessionLifecycle {
         this.clock = clock;
         this.expiryWarning = expiryWarning;
         this.leeway = leeway;
+        this.steps = new SessionSteps(audit);
     }
 
     /** Whether the users file (as last loaded) still lets {@code subject} in: known, enabled, with a usable hash. */
@@ -110,11 +112,11 @@ public final class SessionLifecycle {
 
     /** Closes every live session of {@code user} whose token is now revoked; called after a logout anywhere. */
     public void revoked(String user) {
-        for (Session s : sessions.sessionsOf(user)) {
+        steps.forEach(sessions.sessionsOf(user), "revocation check", s -> {
             if (revokedOrUnknown(s.identity()) == Boolean.TRUE) {
                 end(s, CloseReason.TOKEN_REVOKED);
             }
-        }
+        });
     }
 
     /** Null when the shared state cannot tell now; an open session is then left alone until it can. */
@@ -140,10 +142,10 @@ public final class SessionLifecycle {
         users.reloadIfChanged();
         Map<String, Optional<User>> known = new HashMap<>();
         Instant now = clock.instant();
-        for (Session s : sessions.all()) {
+        steps.forEach(sessions.all(), "re-validation", s -> {
             VerifiedToken id = s.identity();
             if (id == null) {
-                continue;
+                return;
             }
             if (revokedOrUnknown(id) == Boolean.TRUE) {
                 end(s, CloseReason.TOKEN_REVOKED);
@@ -156,7 +158,7 @@ public final class SessionLifecycle {
             } else if (!id.expiresAt().plus(leeway).isAfter(now)) {
                 end(s, CloseReason.TOKEN_EXPIRED);
             }
-        }
+        });
     }
 
     /**
@@ -166,17 +168,17 @@ public final class SessionLifecycle {
     private void schedule(Session session, VerifiedToken token) {
         Instant end = token.expiresAt().plus(leeway);
         Instant warnAt = token.expiresAt().minus(expiryWarning);
-        session.expiryTimers(at(warnAt, () -> {
+        session.expiryTimers(at(warnAt, () -> steps.run(session, "expiry warning", () -> {
             if (session.identity() != token) {
                 return; // refreshed meanwhile: the new token has its own timer
             }
             send(session, new ServerMessage.Expiring(token.expiresAt().getEpochSecond()));
-            session.expiryTimers(null, at(end, () -> {
+            session.expiryTimers(null, at(end, () -> steps.run(session, "expiry", () -> {
                 if (session.identity() == token) {
                     end(session, CloseReason.TOKEN_EXPIRED);
                 }
-            }));
-        }), null);
+            })));
+        })), null);
     }
 
     /** Runs {@code task} at {@code when} by the injected clock; if the clock disagrees when it fires, waits on. */

@@ -10,6 +10,7 @@ import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.config.Option;
+import dev.portcullis.testing.TestServer;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -153,6 +154,35 @@ class MainTest {
         assertTrue(HASHER.verify("alice-pw", alice.passwordHash()));
         assertEquals(PosixFilePermissions.fromString("rw-------"), Files.getPosixFilePermissions(users()));
         assertEquals(List.of(users()), filesInUsersDir(), "no temporary file may be left behind");
+    }
+
+    @Test
+    @DisplayName("add-user before the first start creates the data dir owner-only (0700), its parents included")
+    void addUserCreatesPrivateDataDir() throws Exception {
+        Path data = dir.resolve("fresh/data");
+        Run r = run("alice-pw\n", "add-user", "alice", "--data-dir", data.toString(), "--bcrypt-cost", "4");
+        assertEquals(Main.Exit.OK, r.exit(), r.err());
+        assertTrue(Files.exists(data.resolve("users.json")));
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(data));
+        assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(data.getParent()),
+                "every directory it creates, the parents included");
+
+        Path deep = dir.resolve("conf/a/b/users.json");
+        assertEquals(Main.Exit.OK, run("bob-pw\n", "add-user", "bob", "--users", deep.toString(),
+                "--bcrypt-cost", "4").exit());
+        for (Path p = deep.getParent(); !p.equals(dir); p = p.getParent()) {
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(p), p.toString());
+        }
+    }
+
+    @Test
+    @DisplayName("The server creates the directories of its own files owner-only (0700): the audit log's here")
+    void serverCreatesPrivateDirectories() throws Exception {
+        Path logs = dir.resolve("logs/portcullis");
+        try (TestServer server = TestServer.start(dir.resolve("srv"), "--audit-log", logs.resolve("audit.log").toString())) {
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(logs));
+            assertEquals(PosixFilePermissions.fromString("rwx------"), Files.getPosixFilePermissions(logs.getParent()));
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.portcullis.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -92,22 +93,52 @@ class LimitTest {
         assertEquals(60_000, counter.millisUntilBelow("u"));
     }
 
+    /** Starts an attempt and settles it at once: 0 if it was let through, else the wait. */
+    private static long attempt(LoginThrottle throttle, String user, String ip, boolean fails) {
+        LoginThrottle.Decision d = throttle.begin(user, ip);
+        if (d.allowed()) {
+            d.attempt().settle(fails);
+        }
+        return d.retryAfterMillis();
+    }
+
     @Test
     @DisplayName("§12.5: login throttling by address, and by username only at the addresses that failed")
     void loginThrottle() {
         LoginThrottle throttle = new LoginThrottle(RateSpec.parseCount("3:60"), RateSpec.parseCount("5:60"), clock);
         for (int i = 0; i < 3; i++) {
-            assertEquals(0, throttle.retryAfterMillis("alice", "10.0.0.1"));
-            throttle.failed("alice", "10.0.0.1");
+            assertEquals(0, attempt(throttle, "alice", "10.0.0.1", true));
         }
-        assertEquals(60_000, throttle.retryAfterMillis("alice", "10.0.0.1"), "the guessing address waits");
-        assertEquals(0, throttle.retryAfterMillis("alice", "10.0.0.2"), "the owner elsewhere does not");
-        assertEquals(0, throttle.retryAfterMillis("bob", "10.0.0.1"), "other users from that address do not yet");
-        throttle.failed("bob", "10.0.0.1");
-        throttle.failed("carol", "10.0.0.1");
-        assertTrue(throttle.retryAfterMillis("dave", "10.0.0.1") > 0, "five failures from one address throttle it");
+        assertEquals(60_000, attempt(throttle, "alice", "10.0.0.1", false), "the guessing address waits");
+        assertEquals(0, attempt(throttle, "alice", "10.0.0.2", false), "the owner elsewhere does not");
+        assertEquals(0, attempt(throttle, "bob", "10.0.0.1", true), "other users from that address do not yet");
+        assertEquals(0, attempt(throttle, "carol", "10.0.0.1", true));
+        assertTrue(attempt(throttle, "dave", "10.0.0.1", false) > 0, "five failures from one address throttle it");
         clock.advance(Duration.ofSeconds(61));
-        assertEquals(0, throttle.retryAfterMillis("alice", "10.0.0.1"));
+        assertEquals(0, attempt(throttle, "alice", "10.0.0.1", false));
+    }
+
+    @Test
+    @DisplayName("§12.5: attempts count from their start, so concurrent guesses get no more than the limit")
+    void inFlightAttemptsCount() {
+        LoginThrottle throttle = new LoginThrottle(RateSpec.parseCount("3:60"), RateSpec.parseCount("5:60"), clock);
+        List<LoginThrottle.Attempt> running = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            running.add(throttle.begin("alice", "10.0.0.1").attempt());
+        }
+        LoginThrottle.Decision fourth = throttle.begin("alice", "10.0.0.1");
+        assertFalse(fourth.allowed(), "three running attempts fill the per-user limit at this address");
+        assertEquals(LoginThrottle.IN_FLIGHT_RETRY_MILLIS, fourth.retryAfterMillis(), "none has failed yet");
+        LoginThrottle.Decision owner = throttle.begin("alice", "10.0.0.2");
+        assertTrue(owner.allowed(), "the owner elsewhere is not held up");
+        running.add(owner.attempt());
+        running.add(throttle.begin("bob", "10.0.0.1").attempt());
+        running.add(throttle.begin("bob", "10.0.0.1").attempt());
+        assertFalse(throttle.begin("carol", "10.0.0.1").allowed(), "five running attempts fill the address's limit");
+
+        running.forEach(a -> a.settle(false));
+        running.get(0).settle(true);
+        assertTrue(throttle.begin("carol", "10.0.0.1").allowed(), "successes leave nothing behind, and a second settle is ignored");
     }
 
     @Test

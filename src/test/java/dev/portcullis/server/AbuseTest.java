@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.auth.PasswordHasher;
+import dev.portcullis.auth.User;
+import dev.portcullis.auth.UserStore;
 import dev.portcullis.client.ConnectionClosedException;
 import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.client.RequestRefusedException;
@@ -20,10 +23,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -232,6 +241,52 @@ class AbuseTest {
         assertEquals("too_many_attempts", TestServer.json(throttled.body()).get("error").asText());
         server.clock().advance(Duration.ofSeconds(60));
         server.login("alice", TestServer.PASSWORD);
+    }
+
+    @Test
+    @DisplayName("§12.5: of 40 concurrent wrong passwords for one user from one address, only the per-user limit reach bcrypt")
+    void concurrentGuessesGainNothing() throws Exception {
+        server = servers.start("--login-failures-per-user", "5:60", "--login-failures-per-ip", "20:60");
+        // A slow hash keeps the guesses in flight together, as an attacker's are against a real cost.
+        slowAlice();
+        List<CompletableFuture<HttpResponse<String>>> guesses = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            guesses.add(server.http().sendAsync(HttpRequest.newBuilder(server.httpUri("/auth/login"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"alice\",\"password\":\"guess" + i + "\"}"))
+                    .build(), HttpResponse.BodyHandlers.ofString()));
+        }
+        Map<Integer, Long> byStatus = new TreeMap<>();
+        for (var guess : guesses) {
+            byStatus.merge(guess.get().statusCode(), 1L, Long::sum);
+        }
+        assertEquals(Map.of(401, 5L, 429, 35L), byStatus);
+        assertEquals(5, server.auditEvents().stream()
+                .filter(e -> e.get("event").asText().equals("login_failed")).count());
+    }
+
+    @Test
+    @DisplayName("§12.5: a successful login counts while it runs, then leaves nothing behind")
+    void successesAreNotFailures() {
+        server = servers.start("--login-failures-per-user", "3:60");
+        for (int i = 0; i < 10; i++) {
+            server.login("alice", TestServer.PASSWORD);
+        }
+        for (int i = 0; i < 3; i++) {
+            assertEquals(401, server.post("/auth/login", "{\"username\":\"alice\",\"password\":\"guess" + i + "\"}").statusCode());
+        }
+        assertEquals(429, server.post("/auth/login", "{\"username\":\"alice\",\"password\":\"guess\"}").statusCode());
+    }
+
+    /** Gives alice a cost-10 hash (tens of milliseconds a check); the users file is re-read at the next login. */
+    private void slowAlice() throws Exception {
+        Path file = server.dataDir().resolve("users.json");
+        Map<String, User> users = UserStore.readIfExists(file);
+        User alice = users.get("alice");
+        users.put("alice", new User("alice", new PasswordHasher(new SecureRandom()).hash(TestServer.PASSWORD, 10),
+                alice.roles()));
+        UserStore.write(file, users.values());
+        // A rewrite within the file system's timestamp granularity must still read as a change.
+        Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.portcullis.testing;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.JWTCreator;
 import com.auth0.jwt.algorithms.Algorithm;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
@@ -11,8 +13,11 @@ import java.security.interfaces.RSAPublicKey;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 
 /** Hand-made tokens, good and hostile, for the gate tests. */
 public final class Tokens {
@@ -33,6 +38,26 @@ public final class Tokens {
 
     public static String hs256(JWTCreator.Builder claims, String secret) {
         return claims.sign(Algorithm.HMAC256(secret));
+    }
+
+    /**
+     * A JWS over exactly this header and payload JSON, HMAC-SHA256 with {@code secret}'s UTF-8 bytes: for claims
+     * of a type no JWT library would write (a null {@code exp}, a numeric {@code sub}, a {@code crit} header).
+     */
+    public static String handMade(String headerJson, String payloadJson, String secret) {
+        String input = b64(headerJson) + "." + b64(payloadJson);
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            byte[] signature = mac.doFinal(input.getBytes(StandardCharsets.US_ASCII));
+            return input + "." + Base64.getUrlEncoder().withoutPadding().encodeToString(signature);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String b64(String json) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(json.getBytes(StandardCharsets.UTF_8));
     }
 
     public static String none(JWTCreator.Builder claims) {
