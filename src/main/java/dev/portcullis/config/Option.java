@@ -70,6 +70,12 @@ public enum Option {
     LOGIN_FAILURES_PER_IP("login-failures-per-ip", "COUNT:SECONDS|off", "20:60",
             "Failed logins from one address before it gets HTTP 429."),
     MAX_CONNECTIONS("max-connections", "N|off", "10000", "Open WebSocket connections in all; past it: HTTP 503."),
+    HTTP_REQUEST_TIMEOUT("http-request-timeout", "DURATION", "10s",
+            "Time an HTTP request has from its first byte to send its headers and body; past it the connection"
+                    + " is closed without an answer."),
+    HTTP_THREADS("http-threads", "N", "32", "HTTP requests read or handled at once; 4 more per thread may wait."
+            + " While some wait, the request arriving longest (250 ms or more) is cut off for them; past the"
+            + " waiting ones a new connection is closed."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),

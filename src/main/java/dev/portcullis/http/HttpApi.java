@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.TicketStore;
@@ -14,6 +13,7 @@ import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.SharedState;
+import dev.portcullis.config.HttpConfig;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;
@@ -24,23 +24,18 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
  * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
- * the admin endpoints for blocks, and the browser demo at {@code GET /}.
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request must arrive within
+ * the request timeout ({@link HandlerPool}).
  */
 public final class HttpApi implements AutoCloseable {
-    /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
-    private static final int HANDLER_THREADS = 4;
-
     private final HttpServer server;
-    private final ExecutorService handlers;
+    private final HandlerPool handlers;
 
-    private HttpApi(HttpServer server, ExecutorService handlers) {
+    private HttpApi(HttpServer server, HandlerPool handlers) {
         this.server = server;
         this.handlers = handlers;
     }
@@ -54,8 +49,8 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
-    public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds, SSLContext tls)
-            throws IOException {
+    public static HttpApi start(InetSocketAddress address, HttpConfig config, Services services, long tokenTtlSeconds,
+                                SSLContext tls) throws IOException {
         HttpServer server;
         if (tls == null) {
             server = HttpServer.create(address, 0);
@@ -69,12 +64,12 @@ public final class HttpApi implements AutoCloseable {
             });
             server = https;
         }
-        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, Threads.numbered("http"));
+        HandlerPool handlers = new HandlerPool(config.threads(), config.requestTimeout(), services.metrics());
         server.setExecutor(handlers);
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
-        Routes routes = new Routes(services.origins(), services.forwardedFor())
+        Routes routes = new Routes(services.origins(), services.forwardedFor(), handlers)
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
@@ -113,11 +108,6 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        handlers.shutdown();
-        try {
-            handlers.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        handlers.close();
     }
 }
