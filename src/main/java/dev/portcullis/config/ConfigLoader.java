@@ -57,7 +57,8 @@ public final class ConfigLoader {
     private static HttpConfig http(Resolver r) {
         return new HttpConfig(
                 r.parsed(Option.HTTP_REQUEST_TIMEOUT, Values::duration),
-                r.parsed(Option.HTTP_THREADS, Values::integer));
+                r.parsed(Option.HTTP_THREADS, Values::integer),
+                r.parsed(Option.HTTP_MAX_REQUESTS_PER_IP, Values::countOrOff));
     }
 
     /** An audit log of {@code -} means stderr, held as no file. */

@@ -76,6 +76,9 @@ public enum Option {
     HTTP_THREADS("http-threads", "N", "32", "HTTP requests read or handled at once; 4 more per thread may wait."
             + " While some wait, the request arriving longest (250 ms or more) is cut off for them; past the"
             + " waiting ones a new connection is closed."),
+    HTTP_MAX_REQUESTS_PER_IP("http-max-requests-per-ip", "N|off", "8",
+            "HTTP requests of one client address with their headers in that still hold a handler thread;"
+                    + " past it: HTTP 429."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),

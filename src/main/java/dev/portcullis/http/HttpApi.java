@@ -28,8 +28,8 @@ import javax.net.ssl.SSLContext;
 
 /**
  * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
- * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request must arrive within
- * the request timeout ({@link HandlerPool}).
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request passes the
+ * per-address limit ({@link RequestGuard}) and must arrive within the request timeout ({@link HandlerPool}).
  */
 public final class HttpApi implements AutoCloseable {
     private final HttpServer server;
@@ -69,7 +69,7 @@ public final class HttpApi implements AutoCloseable {
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
-        Routes routes = new Routes(services.origins(), services.forwardedFor(), handlers)
+        Routes routes = new Routes(services.origins(), handlers)
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
@@ -82,7 +82,8 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/healthz", exchange -> health(exchange, services.shared()))
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
-        server.createContext("/", routes);
+        server.createContext("/", routes).getFilters().add(
+                new RequestGuard(services.forwardedFor(), config.maxRequestsPerIp(), services.metrics()));
         server.start();
         return new HttpApi(server, handlers);
     }

@@ -60,7 +60,7 @@ final class LoginHandler implements HttpHandler {
             exchange.close();
             return;
         }
-        String ip = Routes.clientIp(exchange);
+        String ip = RequestGuard.clientIp(exchange);
         long wait = throttle.retryAfterMillis(username, ip);
         if (wait > 0) {
             // Checked before bcrypt: a throttled guess costs the server nothing.
@@ -81,7 +81,7 @@ final class LoginHandler implements HttpHandler {
 
     private void answer(HttpExchange exchange, String username, String remote, Optional<IssuedToken> token) {
         if (token.isEmpty()) {
-            throttle.failed(username, Routes.clientIp(exchange));
+            throttle.failed(username, RequestGuard.clientIp(exchange));
             metrics.login("invalid_credentials");
             audit.loginFailed(username, remote, "invalid_credentials");
             HttpJson.send(exchange, 401, HttpJson.error("invalid_credentials", null));

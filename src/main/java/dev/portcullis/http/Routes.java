@@ -3,7 +3,6 @@ package dev.portcullis.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.portcullis.cluster.BrokerUnavailableException;
-import dev.portcullis.limit.ForwardedFor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,19 +20,16 @@ import org.slf4j.LoggerFactory;
  */
 final class Routes implements HttpHandler {
     static final Logger log = LoggerFactory.getLogger(Routes.class);
-    private static final String CLIENT_IP = "portcullis.client-ip";
 
     private record Route(String method, HttpHandler handler) {
     }
 
     private final Map<String, Route> routes = new LinkedHashMap<>();
     private final OriginPolicy origins;
-    private final ForwardedFor forwardedFor;
     private final HandlerPool pool;
 
-    Routes(OriginPolicy origins, ForwardedFor forwardedFor, HandlerPool pool) {
+    Routes(OriginPolicy origins, HandlerPool pool) {
         this.origins = origins;
-        this.forwardedFor = forwardedFor;
         this.pool = pool;
     }
 
@@ -51,10 +47,6 @@ final class Routes implements HttpHandler {
                 return;
             }
             String method = exchange.getRequestMethod();
-            // Every X-Forwarded-For line, in order: a proxy that adds its own line must not lose to a forged first one.
-            List<String> forwarded = exchange.getRequestHeaders().get("X-Forwarded-For");
-            exchange.setAttribute(CLIENT_IP, forwardedFor.clientAddress(peerIp(exchange),
-                    forwarded == null ? null : String.join(",", forwarded)));
             List<String> originHeaders = exchange.getRequestHeaders().getOrDefault("Origin", List.of());
             // Like the WebSocket check: a repeated Origin header never matches.
             String origin = originHeaders.size() == 1 ? originHeaders.get(0) : null;
@@ -140,13 +132,4 @@ final class Routes implements HttpHandler {
         return a == null ? "unknown" : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
-    private static String peerIp(HttpExchange exchange) {
-        InetSocketAddress a = exchange.getRemoteAddress();
-        return a == null ? "unknown" : a.getAddress().getHostAddress();
-    }
-
-    /** The client's address for per-address limits (behind a trusted proxy, the one it forwards). */
-    static String clientIp(HttpExchange exchange) {
-        return (String) exchange.getAttribute(CLIENT_IP);
-    }
 }

@@ -71,7 +71,7 @@ class ConfigLoaderTest {
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.logins().threads());
         assertEquals(64, c.logins().queue());
         assertEquals(12, c.logins().bcryptCost());
-        assertEquals(new HttpConfig(Duration.ofSeconds(10), 32), c.http());
+        assertEquals(new HttpConfig(Duration.ofSeconds(10), 32, 8), c.http());
         assertEquals("info", c.logLevel());
     }
 

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Slow clients of the HTTP API, protocol.md §7.7 and §10: requests that trickle in are cut off at the
- * request timeout, or sooner when an honest request needs their thread. Attackers are raw non-blocking
- * sockets; the honest client is the JDK's HttpClient.
+ * Slow and greedy clients of the HTTP API, protocol.md §7.7 and §10: requests that trickle in are cut off
+ * at the request timeout, or sooner when an honest request needs their thread, and one address cannot hold
+ * more than its share. Attackers are raw non-blocking sockets; the honest client is the JDK's HttpClient.
  */
 class SlowHttpClientTest {
     /** How often an attacker sends its next byte: well inside any deadline, so only the deadline stops it. */
@@ -245,5 +245,37 @@ class SlowHttpClientTest {
         }
         String metrics = server.send(HttpRequest.newBuilder(server.httpUri("/metrics")).GET().build()).body();
         assertTrue(metrics.contains("portcullis_http_refused_total{reason=\"timeout\"} 4"), metrics);
+    }
+
+    @Test
+    @DisplayName("§7.7: one address holds at most --http-max-requests-per-ip requests; its next gets 429, others are served")
+    void perAddressLimit() throws Exception {
+        TestServer server = servers.start("--http-max-requests-per-ip", "2");
+        String healthz = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+        // Two logins whose headers are in and whose bodies trickle: both are past the guard, reading.
+        List<Trickle> bodies = List.of(new Trickle("127.0.0.2", port(server), slowRequest(1)),
+                new Trickle("127.0.0.2", port(server), slowRequest(3)));
+        try {
+            for (Trickle t : bodies) {
+                // The headers and one byte of the body.
+                t.sent = t.request.length - 199;
+                t.channel.write(ByteBuffer.wrap(t.request, 0, t.sent));
+            }
+            await().atMost(Duration.ofSeconds(5)).until(() -> RawHttp.send("127.0.0.2", port(server), healthz).status() == 429);
+            RawHttp.Answer refused = RawHttp.send("127.0.0.2", port(server), healthz);
+            assertEquals(429, refused.status());
+            assertEquals("1", refused.header("Retry-After"));
+            assertEquals("{\"error\":\"too_many_requests\",\"message\":"
+                    + "\"too many requests in progress from this address; retry shortly\"}\n", refused.body());
+            // Another address is not held back.
+            assertEquals(200, RawHttp.send("127.0.0.1", port(server), healthz).status());
+            server.login("alice", TestServer.PASSWORD);
+        } finally {
+            for (Trickle t : bodies) {
+                t.close();
+            }
+        }
+        // Once they hang up the address has its share again.
+        await().atMost(Duration.ofSeconds(5)).until(() -> RawHttp.send("127.0.0.2", port(server), healthz).status() == 200);
     }
 }
