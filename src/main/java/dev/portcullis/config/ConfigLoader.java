@@ -58,7 +58,8 @@ public final class ConfigLoader {
         return new HttpConfig(
                 r.parsed(Option.HTTP_REQUEST_TIMEOUT, Values::duration),
                 r.parsed(Option.HTTP_THREADS, Values::integer),
-                r.parsed(Option.HTTP_MAX_REQUESTS_PER_IP, Values::countOrOff));
+                r.parsed(Option.HTTP_MAX_REQUESTS_PER_IP, Values::countOrOff),
+                r.parsed(Option.ALLOWED_HOSTS, Values::list));
     }
 
     /** An audit log of {@code -} means stderr, held as no file. */

@@ -79,6 +79,9 @@ public enum Option {
     HTTP_MAX_REQUESTS_PER_IP("http-max-requests-per-ip", "N|off", "8",
             "HTTP requests of one client address with their headers in that still hold a handler thread;"
                     + " past it: HTTP 429."),
+    ALLOWED_HOSTS("allowed-hosts", "LIST", "",
+            "Host names the HTTP API answers to besides its own (those of --bind; on 0.0.0.0: IP addresses and"
+                    + " localhost), comma-separated, no port; '*' for any. Other names get HTTP 421."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."),

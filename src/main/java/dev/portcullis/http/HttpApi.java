@@ -25,13 +25,18 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
- * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request passes the
- * per-address limit ({@link RequestGuard}) and must arrive within the request timeout ({@link HandlerPool}).
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request passes the Host check
+ * and the per-address limit ({@link RequestGuard}) and must arrive within the request timeout
+ * ({@link HandlerPool}).
  */
 public final class HttpApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
     private final HttpServer server;
     private final HandlerPool handlers;
 
@@ -66,6 +71,13 @@ public final class HttpApi implements AutoCloseable {
         }
         HandlerPool handlers = new HandlerPool(config.threads(), config.requestTimeout(), services.metrics());
         server.setExecutor(handlers);
+        AllowedHosts hosts = AllowedHosts.of(address.getHostString(), config.allowedHosts());
+        if (hosts.unnamedWildcard()) {
+            log.warn("--bind {} without --allowed-hosts: the HTTP API answers requests for IP addresses and localhost"
+                    + " only; list the DNS names clients use, e.g. --allowed-hosts chat.example", address.getHostString());
+        } else if (hosts.any()) {
+            log.warn("--allowed-hosts '*': the HTTP API answers any Host, so a web page can reach it by DNS rebinding");
+        }
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
@@ -83,7 +95,7 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
         server.createContext("/", routes).getFilters().add(
-                new RequestGuard(services.forwardedFor(), config.maxRequestsPerIp(), services.metrics()));
+                new RequestGuard(hosts, services.forwardedFor(), config.maxRequestsPerIp(), services.metrics()));
         server.start();
         return new HttpApi(server, handlers);
     }

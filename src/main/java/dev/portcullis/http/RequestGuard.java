@@ -11,13 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What every request passes before routing (protocol.md §7): its client address may have at most so many
- * requests on handler threads at once (429). The JDK server shows a filter exchanges, not connections, and only once
+ * What every request passes before routing (protocol.md §7): its {@code Host} must name this server
+ * (421, or 400 when there is not exactly one), and its client address may have at most so many requests on
+ * handler threads at once (429). The JDK server shows a filter exchanges, not connections, and only once
  * their headers are in: the time before that is bounded by {@link HandlerPool}.
  */
 final class RequestGuard extends Filter {
     private static final String CLIENT_IP = "portcullis.client-ip";
 
+    private final AllowedHosts hosts;
     private final ForwardedFor forwardedFor;
     /** At most this many requests per client address past this filter and not yet let go of; 0 is no limit. */
     private final int maxPerIp;
@@ -25,7 +27,8 @@ final class RequestGuard extends Filter {
     /** Requests per client address inside this filter; guarded by itself, written by handler threads. */
     private final Map<String, Integer> inside = new HashMap<>();
 
-    RequestGuard(ForwardedFor forwardedFor, int maxPerIp, Metrics metrics) {
+    RequestGuard(AllowedHosts hosts, ForwardedFor forwardedFor, int maxPerIp, Metrics metrics) {
+        this.hosts = hosts;
         this.forwardedFor = forwardedFor;
         this.maxPerIp = maxPerIp;
         this.metrics = metrics;
@@ -33,11 +36,23 @@ final class RequestGuard extends Filter {
 
     @Override
     public String description() {
-        return "per-address request limit";
+        return "Host check and per-address request limit";
     }
 
     @Override
     public void doFilter(HttpExchange exchange, Chain chain) throws IOException {
+        switch (hosts.check(exchange.getRequestHeaders().get("Host"))) {
+            case MALFORMED -> {
+                refuse(exchange, 400, "invalid_request", "send exactly one Host header", "unknown_host");
+                return;
+            }
+            case UNKNOWN -> {
+                refuse(exchange, 421, "unknown_host", "this server does not answer to that Host", "unknown_host");
+                return;
+            }
+            default -> {
+            }
+        }
         // Every X-Forwarded-For line, in order: a proxy that adds its own line must not lose to a forged first one.
         List<String> forwarded = exchange.getRequestHeaders().get("X-Forwarded-For");
         String ip = forwardedFor.clientAddress(peerIp(exchange), forwarded == null ? null : String.join(",", forwarded));

@@ -101,7 +101,7 @@ public final class Metrics {
 
     /**
      * An HTTP request cut off or refused before a route saw it: {@code timeout}, {@code cut_off},
-     * {@code no_thread}, {@code too_many_requests} (protocol.md §7.7).
+     * {@code no_thread}, {@code unknown_host}, {@code too_many_requests} (protocol.md §7).
      */
     public void httpRefused(String reason) {
         httpRefused.computeIfAbsent(reason, k -> new LongAdder()).increment();

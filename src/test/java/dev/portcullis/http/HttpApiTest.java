@@ -108,7 +108,7 @@ class HttpApiTest {
     void chunkedBodyTooLarge() throws IOException {
         try (Socket s = new Socket("127.0.0.1", server.httpUri("/").getPort())) {
             OutputStream out = s.getOutputStream();
-            StringBuilder req = new StringBuilder("POST /auth/login HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n");
+            StringBuilder req = new StringBuilder("POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n");
             String chunk = "y".repeat(4096);
             for (int i = 0; i < 5; i++) {
                 req.append(Integer.toHexString(chunk.length())).append("\r\n").append(chunk).append("\r\n");
