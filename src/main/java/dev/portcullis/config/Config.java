@@ -9,6 +9,7 @@ import java.util.Set;
  */
 public record Config(
         ListenerConfig listeners,
+        HttpConfig http,
         StorageConfig storage,
         AuthConfig auth,
         LoginConfig logins,
@@ -22,6 +23,7 @@ public record Config(
 
     public Config {
         Objects.requireNonNull(listeners, "listeners");
+        Objects.requireNonNull(http, "http");
         Objects.requireNonNull(storage, "storage");
         Objects.requireNonNull(auth, "auth");
         Objects.requireNonNull(logins, "logins");

@@ -32,6 +32,7 @@ public final class ConfigLoader {
         Path dataDir = Path.of(r.required(Option.DATA_DIR));
         return new Config(
                 listeners(r),
+                http(r),
                 storage(r, dataDir),
                 auth(r, dataDir),
                 logins(r, dataDir),
@@ -51,6 +52,14 @@ public final class ConfigLoader {
                 r.optional(Option.TLS_KEYSTORE_PASSWORD).orElse(null),
                 r.parsed(Option.ALLOWED_ORIGINS, Values::list),
                 r.parsed(Option.ALLOW_MISSING_ORIGIN, Values::bool));
+    }
+
+    private static HttpConfig http(Resolver r) {
+        return new HttpConfig(
+                r.parsed(Option.HTTP_REQUEST_TIMEOUT, Values::duration),
+                r.parsed(Option.HTTP_THREADS, Values::integer),
+                r.parsed(Option.HTTP_MAX_REQUESTS_PER_IP, Values::countOrOff),
+                r.parsed(Option.ALLOWED_HOSTS, Values::list));
     }
 
     /** An audit log of {@code -} means stderr, held as no file. */

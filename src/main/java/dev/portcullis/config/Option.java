@@ -83,6 +83,18 @@ public enum Option {
             "Connections in all that have not authenticated yet, half-finished handshakes included; past it the"
                     + " oldest of them makes room (1008 Server busy, or TCP closed mid-handshake)."
                     + " auto: a quarter of --max-connections (2500 at its default), off when that is off."),
+    HTTP_REQUEST_TIMEOUT("http-request-timeout", "DURATION", "10s",
+            "Time an HTTP request has from its first byte to send its headers and body; past it the connection"
+                    + " is closed without an answer."),
+    HTTP_THREADS("http-threads", "N", "32", "HTTP requests read or handled at once; 4 more per thread may wait."
+            + " While some wait, the request arriving longest (250 ms or more) is cut off for them; past the"
+            + " waiting ones a new connection is closed."),
+    HTTP_MAX_REQUESTS_PER_IP("http-max-requests-per-ip", "N|off", "8",
+            "HTTP requests of one client address with their headers in that still hold a handler thread;"
+                    + " past it: HTTP 429."),
+    ALLOWED_HOSTS("allowed-hosts", "LIST", "",
+            "Host names the HTTP API answers to besides its own (those of --bind; on 0.0.0.0: IP addresses and"
+                    + " localhost), comma-separated, no port; '*' for any. Other names get HTTP 421."),
     LOGIN_THREADS("login-threads", "N", "auto", "Threads that run bcrypt for logins; auto: one less than the"
             + " cores (at least 1), so a login storm always leaves a core to the open connections."),
     LOGIN_QUEUE("login-queue", "N", "64", "Logins that may wait for a bcrypt thread; beyond that POST /auth/login answers 503."

@@ -6,7 +6,6 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.TicketStore;
@@ -14,6 +13,7 @@ import dev.portcullis.auth.TokenIssuer;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.SharedState;
+import dev.portcullis.config.HttpConfig;
 import dev.portcullis.health.Liveness;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
@@ -25,23 +25,23 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API on the JDK's {@code com.sun.net.httpserver}: {@code POST /auth/login}, {@code GET /healthz},
- * the admin endpoints for blocks, and the browser demo at {@code GET /}.
+ * the admin endpoints for blocks, and the browser demo at {@code GET /}. Every request passes the Host check
+ * and the per-address limit ({@link RequestGuard}) and must arrive within the request timeout
+ * ({@link HandlerPool}).
  */
 public final class HttpApi implements AutoCloseable {
-    /** Handlers only parse and answer; bcrypt runs on the login pool, so a few threads suffice. */
-    private static final int HANDLER_THREADS = 4;
+    private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
     private final HttpServer server;
-    private final ExecutorService handlers;
+    private final HandlerPool handlers;
 
-    private HttpApi(HttpServer server, ExecutorService handlers) {
+    private HttpApi(HttpServer server, HandlerPool handlers) {
         this.server = server;
         this.handlers = handlers;
     }
@@ -55,8 +55,8 @@ public final class HttpApi implements AutoCloseable {
     }
 
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
-    public static HttpApi start(InetSocketAddress address, Services services, long tokenTtlSeconds, SSLContext tls)
-            throws IOException {
+    public static HttpApi start(InetSocketAddress address, HttpConfig config, Services services, long tokenTtlSeconds,
+                                SSLContext tls) throws IOException {
         HttpServer server;
         if (tls == null) {
             server = HttpServer.create(address, 0);
@@ -70,12 +70,19 @@ public final class HttpApi implements AutoCloseable {
             });
             server = https;
         }
-        ExecutorService handlers = Executors.newFixedThreadPool(HANDLER_THREADS, Threads.numbered("http"));
+        HandlerPool handlers = new HandlerPool(config.threads(), config.requestTimeout(), services.metrics());
         server.setExecutor(handlers);
+        AllowedHosts hosts = AllowedHosts.of(address.getHostString(), config.allowedHosts());
+        if (hosts.unnamedWildcard()) {
+            log.warn("--bind {} without --allowed-hosts: the HTTP API answers requests for IP addresses and localhost"
+                    + " only; list the DNS names clients use, e.g. --allowed-hosts chat.example", address.getHostString());
+        } else if (hosts.any()) {
+            log.warn("--allowed-hosts '*': the HTTP API answers any Host, so a web page can reach it by DNS rebinding");
+        }
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
-        Routes routes = new Routes(services.origins(), services.forwardedFor())
+        Routes routes = new Routes(services.origins(), handlers)
                 .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
@@ -88,7 +95,8 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/healthz", exchange -> health(exchange, services.shared(), services.liveness()))
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
-        server.createContext("/", routes);
+        server.createContext("/", routes).getFilters().add(
+                new RequestGuard(hosts, services.forwardedFor(), config.maxRequestsPerIp(), services.metrics()));
         server.start();
         return new HttpApi(server, handlers);
     }
@@ -119,11 +127,6 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         server.stop(0);
-        handlers.shutdown();
-        try {
-            handlers.awaitTermination(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        handlers.close();
     }
 }

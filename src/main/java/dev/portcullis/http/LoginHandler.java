@@ -60,7 +60,7 @@ final class LoginHandler implements HttpHandler {
             exchange.close();
             return;
         }
-        String ip = Routes.clientIp(exchange);
+        String ip = RequestGuard.clientIp(exchange);
         LoginThrottle.Decision decision = throttle.begin(username, ip);
         if (!decision.allowed()) {
             // Checked before bcrypt, and counting the attempts still running: a throttled guess costs nothing.

@@ -34,6 +34,7 @@ public final class Metrics {
     private volatile long peerHeldBytes;
     private volatile long memoryBudgetBytes;
     private final HeapAfterGc heapAfterGc;
+    private final ConcurrentHashMap<String, LongAdder> httpRefused = new ConcurrentHashMap<>();
     private final LongAdder[] authBuckets = new LongAdder[AUTH_BUCKETS.length];
     private final LongAdder authCount = new LongAdder();
     /** Sum of the observed seconds, in nanoseconds to stay an integer. */
@@ -117,6 +118,14 @@ public final class Metrics {
         shed.increment();
     }
 
+    /**
+     * An HTTP request cut off or refused before a route saw it: {@code timeout}, {@code cut_off},
+     * {@code no_thread}, {@code unknown_host}, {@code too_many_requests} (protocol.md §7).
+     */
+    public void httpRefused(String reason) {
+        httpRefused.computeIfAbsent(reason, k -> new LongAdder()).increment();
+    }
+
     private static String label(String s) {
         return s.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
     }
@@ -134,6 +143,8 @@ public final class Metrics {
         labelled(b, "portcullis_auth_total", "Auth attempts by outcome: ok or the close reason.", "outcome", authOutcomes);
         labelled(b, "portcullis_closes_total", "Closed connections by close code.", "code", closeCodes);
         labelled(b, "portcullis_logins_total", "POST /auth/login by outcome.", "outcome", logins);
+        labelled(b, "portcullis_http_refused_total", "HTTP requests cut off or refused before routing, by reason.",
+                "reason", httpRefused);
         counter(b, "portcullis_messages_in_total", "Messages received from authenticated connections.", messagesIn);
         counter(b, "portcullis_messages_out_total", "Messages queued to connections (one per recipient).", messagesOut);
         counter(b, "portcullis_rate_limited_total", "Messages refused by the per-user rate limit.", rateLimited);

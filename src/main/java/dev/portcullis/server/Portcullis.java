@@ -188,7 +188,7 @@ public final class Portcullis implements AutoCloseable {
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
-        HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
+        HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()), config.http(),
                 new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
                         tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
                         auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort, liveness),

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -71,6 +72,7 @@ class ConfigLoaderTest {
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.logins().threads());
         assertEquals(64, c.logins().queue());
         assertEquals(12, c.logins().bcryptCost());
+        assertEquals(new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of()), c.http());
         assertEquals("info", c.logLevel());
         assertEquals(32, c.abuse().ipv4Prefix());
         assertEquals(64, c.abuse().ipv6Prefix());

@@ -23,6 +23,7 @@ class ConfigTest {
         Path data = Path.of("data");
         return new Config(
                 new ListenerConfig("127.0.0.1", wsPort, httpPort, null, null, List.of(), true),
+                new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of()),
                 new StorageConfig(data, null, null),
                 new AuthConfig(data.resolve("jwt-secret"), false, "portcullis", Duration.ofHours(1),
                         Duration.ofSeconds(5), Duration.ofSeconds(5), Set.of("message"), Duration.ofSeconds(30),
@@ -107,6 +108,7 @@ class ConfigTest {
         Path data = Path.of("data");
         Config c = new Config(
                 new ListenerConfig("127.0.0.1", 8080, 8081, Path.of("ks.p12"), "tls-pass-123", List.of(), true),
+                config(8080, 8081, 65536, 12, "info").http(),
                 new StorageConfig(data, null, "redis://:redis-pass-456@localhost:6379"),
                 config(8080, 8081, 65536, 12, "info").auth(),
                 config(8080, 8081, 65536, 12, "info").logins(),
