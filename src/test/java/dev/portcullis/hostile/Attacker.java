@@ -43,7 +43,8 @@ final class Attacker implements AutoCloseable {
         return new Attacker(ip, socket);
     }
 
-    private static String login(SmallHeapServer server) {
+    /** A token of mallory's. */
+    static String login(SmallHeapServer server) {
         try {
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.httpUri("/auth/login"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"username\":\"mallory\",\"password\":\""

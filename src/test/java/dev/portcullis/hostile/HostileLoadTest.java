@@ -6,13 +6,23 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
+import dev.portcullis.testing.FuzzPeer;
 import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.TestServer;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -30,6 +40,8 @@ class HostileLoadTest {
     private static final double HEAP_CEILING = 0.9;
     /** Rounds of the honest client, a tenth of a second each, that an attack lasts. */
     private static final int ROUNDS = 30;
+    /** The fuzzer's own base seed (FuzzTest), so both runs send the same frames. */
+    private static final long FUZZ_SEED = 0x5EED_2026L;
 
     @TempDir
     Path dir;
@@ -83,7 +95,7 @@ class HostileLoadTest {
         // Each attacker may have 4 MiB queued, twenty of them twice the budget of a 96 MB heap. The rate limit
         // is off so that one user can send that much; each attacker's messages come back to itself.
         server = SmallHeapServer.start(dir, 0, "--max-outbound-bytes", "4MiB", "--rate-limit", "off");
-        Set<Integer> attackers = new java.util.TreeSet<>();
+        Set<Integer> attackers = new TreeSet<>();
         for (int n = 2; n < 22; n++) {
             attackers.add(n);
         }
@@ -106,6 +118,79 @@ class HostileLoadTest {
         assertTrue(codes.contains(1013), "the budget shed nobody: " + codes);
         assertTrue(server.metrics().get("portcullis_shed_connections_total") > 0);
         assertServed(report);
+    }
+
+    @Test
+    @DisplayName("§12.6: idle connections spread over 40 addresses cannot keep out a client that authenticates at once")
+    void pendingSpreadOverAddresses() throws Exception {
+        server = SmallHeapServer.start(dir, 0, "--max-connections", "1000");
+        HonestClient honest = new HonestClient(server);
+        AtomicInteger upgraded = new AtomicInteger();
+        List<Attacker> idle = new CopyOnWriteArrayList<>();
+        List<CompletableFuture<Void>> runs = new ArrayList<>();
+        try {
+            // 50 each, the per-address limit: 2000 in all against a pending cap of 250 and 1000 connections.
+            for (int n = 2; n < 42; n++) {
+                int address = n;
+                runs.add(CompletableFuture.runAsync(() -> {
+                    while (honest.rounds() < ROUNDS) {
+                        try {
+                            idle.add(Attacker.connect(server, address, false, 0));
+                            upgraded.incrementAndGet();
+                        } catch (AssertionError | UncheckedIOException refused) {
+                            // 429 at the door, or dropped mid-handshake to make room: it tries again
+                        }
+                    }
+                }, runnable -> new Thread(runnable, "attacker-127.0.0." + address).start()));
+            }
+            await().until(() -> upgraded.get() >= 1000);
+            // New honest connections while the attack holds every pending place it can get.
+            for (int i = 0; i < 5; i++) {
+                try (PortcullisClient alice = PortcullisClient.builder().httpUri(server.httpUri(""))
+                        .wsUri(server.wsUri()).credentials("alice", TestServer.PASSWORD).build()) {
+                    alice.connect();
+                    assertEquals(List.of("alice"), Clients.get(alice.join("pending-" + i)));
+                }
+            }
+            for (CompletableFuture<Void> run : runs) {
+                run.get();
+            }
+            HonestClient.Report report = honest.stop();
+            System.out.printf("pendingSpreadOverAddresses: %d attacker connections upgraded; %s%n", upgraded.get(), report);
+            List<JsonNode> busy = server.closesFrom("127.0.0.2", 1);
+            assertTrue(busy.stream().anyMatch(c -> c.path("reason").asText().equals("Server busy")), busy.toString());
+            assertServed(report);
+        } finally {
+            idle.forEach(Attacker::close);
+            honest.close();
+        }
+    }
+
+    @Test
+    @DisplayName("§6/§10: the fuzzer's seeded frames from 200 peers at once leave a small heap serving")
+    void fuzzedFrames() throws Exception {
+        // All from one address: its limits are off, as in the fuzzer's own run; the frames are what is tested.
+        server = SmallHeapServer.start(dir, 0, "--ip-connect-rate", "off", "--max-pending-per-ip", "off",
+                "--ip-auth-failures", "off");
+        String token = Attacker.login(server);
+        HonestClient honest = new HonestClient(server);
+        ExecutorService pool = Executors.newFixedThreadPool(16);
+        try {
+            List<CompletableFuture<Void>> peers = new ArrayList<>();
+            for (long seed = 0; seed < 200; seed++) {
+                long s = FUZZ_SEED + seed;
+                peers.add(CompletableFuture.runAsync(() -> FuzzPeer.run(server.wsPort(), token, s, 40), pool));
+            }
+            CompletableFuture.allOf(peers.toArray(CompletableFuture[]::new)).get();
+            await().until(() -> honest.rounds() >= ROUNDS);
+            HonestClient.Report report = honest.stop();
+            System.out.printf("fuzzedFrames: 200 peers, 40 actions each; %s%n", report);
+            assertServed(report);
+            assertFalse(server.stderr().contains(" ERROR "), "the server logged an error:\n" + server.stderr());
+        } finally {
+            pool.shutdownNow();
+            honest.close();
+        }
     }
 
     /**

@@ -49,9 +49,14 @@ final class SmallHeapServer implements AutoCloseable {
 
     /** Starts with the defaults but for {@code extraArgs}; {@code maxOpenFiles} &gt; 0 sets that limit. */
     static SmallHeapServer start(Path dir, int maxOpenFiles, String... extraArgs) {
+        return start(dir, maxOpenFiles, 4, extraArgs);
+    }
+
+    /** As {@link #start(Path, int, String...)}, with the users' passwords hashed at {@code bcryptCost}. */
+    static SmallHeapServer start(Path dir, int maxOpenFiles, int bcryptCost, String... extraArgs) {
         try {
             Path users = dir.resolve("users.json");
-            String hash = new PasswordHasher(new SecureRandom()).hash(TestServer.PASSWORD, 4);
+            String hash = new PasswordHasher(new SecureRandom()).hash(TestServer.PASSWORD, bcryptCost);
             UserStore.write(users, List.of(new User("alice", hash, List.of("user")), new User("bob", hash, List.of("user")),
                     new User("mallory", hash, List.of("user"))));
             Path secret = dir.resolve("secret");
@@ -64,6 +69,10 @@ final class SmallHeapServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    int httpPort() {
+        return httpPort;
     }
 
     int wsPort() {
