@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import dev.portcullis.limit.IpGuard;
+import dev.portcullis.session.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -142,9 +143,14 @@ final class GateSocketFactory implements WebSocketServerFactory {
             return Math.max(0, draft.encodedBytes() - written.get()) + (long) outQueue.size() * QUEUED_FRAME_COST;
         }
 
-        /** Everything this peer makes the server hold: its queue and a fragmented message being reassembled. */
+        /**
+         * Everything this peer makes the server hold: its queue, a fragmented message being reassembled, and its
+         * messages waiting to be handled (only a stalled cluster makes them wait).
+         */
         long heldBytes() {
-            return queuedBytes() + (getDraft() instanceof GateDraft draft ? draft.reassemblyBytes() : 0);
+            Session session = getAttachment();
+            return queuedBytes() + (getDraft() instanceof GateDraft draft ? draft.reassemblyBytes() : 0)
+                    + (session == null ? 0 : session.inbox().pendingBytes());
         }
 
         void handshakeDone() {

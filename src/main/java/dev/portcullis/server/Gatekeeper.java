@@ -104,7 +104,8 @@ public final class Gatekeeper {
 
     /** One complete text message: handled after every earlier message of the connection. */
     public void text(Session session, String text) {
-        if (!session.inbox().submit(() -> handleText(session, text))) {
+        // A Java string takes at most two bytes a character.
+        if (!session.inbox().submit(2L * text.length(), () -> handleText(session, text))) {
             overloaded(session);
         }
     }
@@ -125,7 +126,8 @@ public final class Gatekeeper {
         switch (session.state()) {
             case AWAITING_AUTH -> refuse(session, CloseReason.TRY_AGAIN_LATER, "inbox full while the auth is checked");
             case AUTHENTICATED -> {
-                log.debug("{}: {} messages wait for the shared state; closing", session.id(), Session.INBOX_CAPACITY);
+                log.debug("{}: {} messages ({} bytes) wait for the shared state; closing", session.id(),
+                        session.inbox().pending(), session.inbox().pendingBytes());
                 session.connection().close(CloseReason.TRY_AGAIN_LATER.code(), CloseReason.TRY_AGAIN_LATER.reason());
             }
             case BLOCKED, CLOSED -> log.debug("{}: frame ignored in state {}", session.id(), session.state());

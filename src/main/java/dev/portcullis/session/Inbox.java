@@ -15,27 +15,44 @@ public final class Inbox {
     private static final Logger log = LoggerFactory.getLogger(Inbox.class);
 
     private final int capacity;
+    private final long maxBytes;
     /** Guarded by this: completes when the last accepted message has been handled; null before the first. */
     private CompletableFuture<Void> tail;
     /** Guarded by this: messages accepted and not yet handled. */
     private int pending;
+    /** Guarded by this: the memory those messages hold. */
+    private long pendingBytes;
 
+    /** At most {@code capacity} messages may wait, with no bound on their bytes. */
     public Inbox(int capacity) {
+        this(capacity, Long.MAX_VALUE);
+    }
+
+    /** At most {@code capacity} messages may wait, holding at most {@code maxBytes} (one always may). */
+    public Inbox(int capacity, long maxBytes) {
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
+    }
+
+    /** {@link #submit(long, Supplier)} for a step that holds no message text. */
+    public boolean submit(Supplier<? extends CompletionStage<?>> step) {
+        return submit(0, step);
     }
 
     /**
-     * Handles {@code step} after every message accepted before it; false, with nothing done, when
-     * {@code capacity} messages are already waiting.
+     * Handles {@code step}, which holds {@code bytes} until it is done, after every message accepted before it;
+     * false, with nothing done, when {@code capacity} messages are already waiting or they and this one would
+     * hold more than {@code maxBytes}.
      */
-    public boolean submit(Supplier<? extends CompletionStage<?>> step) {
+    public boolean submit(long bytes, Supplier<? extends CompletionStage<?>> step) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<Void> previous;
         synchronized (this) {
-            if (pending >= capacity) {
+            if (pending >= capacity || pending > 0 && pendingBytes + bytes > maxBytes) {
                 return false;
             }
             pending++;
+            pendingBytes += bytes;
             previous = tail;
             tail = done;
         }
@@ -43,6 +60,7 @@ public final class Inbox {
         (previous == null ? CompletableFuture.<Void>completedFuture(null) : previous).thenCompose(v -> run(step)).whenComplete((v, failure) -> {
             synchronized (this) {
                 pending--;
+                pendingBytes -= bytes;
             }
             done.complete(null);
         });
@@ -64,5 +82,10 @@ public final class Inbox {
     /** Messages accepted and not yet handled. */
     public synchronized int pending() {
         return pending;
+    }
+
+    /** The memory the messages accepted and not yet handled hold. */
+    public synchronized long pendingBytes() {
+        return pendingBytes;
     }
 }

@@ -29,12 +29,17 @@ public final class Session {
     /** Guarded by this; the rooms this connection has joined, in join order. */
     private final Set<String> rooms = new LinkedHashSet<>();
     /** The messages read from this connection and not yet handled. */
-    private final Inbox inbox = new Inbox(INBOX_CAPACITY);
+    private final Inbox inbox = new Inbox(INBOX_CAPACITY, INBOX_BYTES);
     /**
      * How many messages may wait while earlier ones wait for the shared state: far above what the rate limit
      * lets through, so only a stalled cluster fills it.
      */
     public static final int INBOX_CAPACITY = 256;
+    /**
+     * How much memory those messages may hold: as much as may wait outbound for a client at the default, so a
+     * stalled cluster cannot make one connection hold 256 full-size messages (16 MiB at the default size).
+     */
+    public static final long INBOX_BYTES = 1024 * 1024;
 
     /** What {@link #reserveRoom} did. */
     public enum RoomReservation { ADDED, ALREADY_MEMBER, LIMIT_REACHED, NOT_AUTHENTICATED }

@@ -40,6 +40,24 @@ class InboxTest {
     }
 
     @Test
+    @DisplayName("§10: the messages waiting may hold at most the inbox's bytes, but one always may wait, however big")
+    void boundedInBytes() {
+        Inbox inbox = new Inbox(256, 1000);
+        CompletableFuture<Void> slow = new CompletableFuture<>();
+        assertTrue(inbox.submit(5000, () -> slow), "one message is taken whatever its size");
+        assertFalse(inbox.submit(10, () -> CompletableFuture.completedFuture(null)));
+        slow.complete(null);
+        assertEquals(0, inbox.pendingBytes());
+        CompletableFuture<Void> again = new CompletableFuture<>();
+        assertTrue(inbox.submit(600, () -> again));
+        assertTrue(inbox.submit(400, () -> CompletableFuture.completedFuture(null)));
+        assertFalse(inbox.submit(1, () -> CompletableFuture.completedFuture(null)));
+        assertEquals(1000, inbox.pendingBytes());
+        again.complete(null);
+        assertEquals(0, inbox.pendingBytes());
+    }
+
+    @Test
     @DisplayName("With nothing waiting a step runs at once, on the caller's thread")
     void runsInlineWhenIdle() {
         Inbox inbox = new Inbox(1);
