@@ -15,11 +15,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The benchmark suite of issue 5 at its smoke sizes: every scenario against both servers, each in a JVM of
+ * The benchmark suite at its smoke sizes: every scenario against both servers, each in a JVM of
  * its own, in seconds. It proves the harness works end to end; it asserts no figure, since a test machine's
  * timings mean nothing.
  */
-@DisplayName("Benchmark harness (bench/, issue 5)")
+@DisplayName("Benchmark harness (bench/)")
 class BenchSmokeTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

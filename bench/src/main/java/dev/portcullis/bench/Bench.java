@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
- * The benchmark suite of issue 5: runs each scenario against the bare baseline and against Portcullis, one
+ * The benchmark suite: runs each scenario against the bare baseline and against Portcullis, one
  * after the other in the same run, each server in a JVM of its own with the same flags, and prints every
  * figure next to its baseline. This class is the wiring: options, servers, then the scenarios in order.
  */

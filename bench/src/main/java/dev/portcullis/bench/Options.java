@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Sizes and switches of one benchmark run. The defaults are the sizes issue 5 names; {@code --smoke}
+ * Sizes and switches of one benchmark run. The defaults are the full sizes the targets are set at; {@code --smoke}
  * shrinks everything so the whole suite runs in seconds (the smoke test in {@code mvn verify}).
  */
 final class Options {

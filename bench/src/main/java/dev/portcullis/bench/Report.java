@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * One scenario's outcome: each figure for Portcullis and the baseline side by side with their ratio
- * (always Portcullis / baseline), the targets of issue 5 met or missed, and anything that went wrong with
+ * (always Portcullis / baseline), the speed targets met or missed, and anything that went wrong with
  * the measurement itself. Printed as one JSON line, a table for people and a Markdown table.
  */
 final class Report {
