@@ -45,16 +45,19 @@ final class PortcullisHome implements AutoCloseable {
             // idle and slowloris hold 10,000 connections plus the probe; the default cap is 10,000
             "max-connections", "off",
             // slowloris's 10,000 idle connections must stay, not displace each other
-            "max-pending-connections", "off");
+            "max-pending-connections", "off",
+            // login-storm's logins all come from 127.0.0.1 at once
+            "http-max-requests-per-ip", "off");
     /** Every option the harness was written against; anything else in --help is reported as unknown. */
     static final Set<String> KNOWN = Set.of("config", "bind", "ws-port", "http-port", "data-dir", "users",
             "jwt-secret-file", "issuer", "token-ttl", "clock-leeway", "auth-modes", "ticket-ttl", "expiry-warning",
             "revalidate-interval", "fernet-keys", "fernet-ttl", "auth-timeout", "handshake-timeout", "allowed-origins", "allow-missing-origin",
-            "tls-keystore", "tls-keystore-password", "max-message-bytes", "max-outbound-bytes", "close-timeout", "ping-interval", "rooms", "room-default",
+            "tls-keystore", "tls-keystore-password", "max-message-bytes", "max-outbound-bytes", "memory-budget", "close-timeout", "ping-interval", "rooms", "room-default",
             "max-rooms-per-connection", "rate-limit", "block-after", "block-window", "block-duration",
             "ip-connect-rate", "max-pending-per-ip", "ip-auth-failures", "ip-ban-duration", "ipv4-prefix", "ipv6-prefix", "trust-forwarded-for",
             "login-failures-per-user", "login-failures-per-ip", "max-connections", "max-pending-connections", "login-threads", "login-queue",
-            "bcrypt-cost", "audit-log", "log-level",
+            "bcrypt-cost", "audit-log", "log-level", "http-request-timeout", "http-threads", "http-max-requests-per-ip",
+            "allowed-hosts",
             // unset, as in production on one machine: the benchmarks measure a single instance
             "redis-url");
     private static final Pattern OPTION = Pattern.compile("^  --([a-z0-9-]+) ", Pattern.MULTILINE);
