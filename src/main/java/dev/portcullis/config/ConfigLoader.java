@@ -59,7 +59,8 @@ public final class ConfigLoader {
                 r.parsed(Option.HTTP_REQUEST_TIMEOUT, Values::duration),
                 r.parsed(Option.HTTP_THREADS, Values::integer),
                 r.parsed(Option.HTTP_MAX_REQUESTS_PER_IP, Values::countOrOff),
-                r.parsed(Option.ALLOWED_HOSTS, Values::list));
+                r.parsed(Option.ALLOWED_HOSTS, Values::list),
+                r.parsed(Option.HTTP_MAX_CONNECTIONS, Values::integer));
     }
 
     /** An audit log of {@code -} means stderr, held as no file. */

@@ -14,8 +14,10 @@ import java.util.List;
  * @param threads            handler threads: the requests being read or handled at once
  * @param maxRequestsPerIp   requests of one client address past their headers and not yet handled; 0 is off
  * @param allowedHosts       {@code Host} names besides the server's own, or {@code *} for any
+ * @param maxConnections     open connections to the HTTP API in all, idle ones included
  */
-public record HttpConfig(Duration requestTimeout, int threads, int maxRequestsPerIp, List<String> allowedHosts) {
+public record HttpConfig(Duration requestTimeout, int threads, int maxRequestsPerIp, List<String> allowedHosts,
+                         int maxConnections) {
 
     /** A name or IP literal, IPv6 in brackets, without a port: what a Host header names. */
     private static final String HOST_NAME = "[A-Za-z0-9.-]+|\\[[0-9A-Fa-f:.]+]";
@@ -27,6 +29,9 @@ public record HttpConfig(Duration requestTimeout, int threads, int maxRequestsPe
         }
         if (maxRequestsPerIp < 0) {
             throw new IllegalArgumentException("--http-max-requests-per-ip must be at least 1, or off");
+        }
+        if (maxConnections < 1) {
+            throw new IllegalArgumentException("--http-max-connections must be at least 1");
         }
         allowedHosts = List.copyOf(allowedHosts);
         for (String host : allowedHosts) {

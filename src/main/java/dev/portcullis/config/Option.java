@@ -67,9 +67,9 @@ public enum Option {
             "Failed auths from one address that ban it for --ip-ban-duration."),
     IP_BAN_DURATION("ip-ban-duration", "DURATION", "15m", "How long an address ban lasts."),
     IPV4_PREFIX("ipv4-prefix", "BITS", "32",
-            "Leading bits of an IPv4 address that the WebSocket's per-address limits count as one client (1-32)."),
+            "Leading bits of an IPv4 address that the per-address limits count as one client (1-32)."),
     IPV6_PREFIX("ipv6-prefix", "BITS", "64",
-            "Leading bits of an IPv6 address that the WebSocket's per-address limits count as one client (1-128);"
+            "Leading bits of an IPv6 address that the per-address limits count as one client (1-128);"
                     + " 64: one subscriber's usual block."),
     TRUST_FORWARDED_FOR("trust-forwarded-for", "LIST", "",
             "Proxy addresses whose X-Forwarded-For header names the client. Empty: the header is ignored."),
@@ -92,6 +92,8 @@ public enum Option {
     HTTP_MAX_REQUESTS_PER_IP("http-max-requests-per-ip", "N|off", "8",
             "HTTP requests of one client address with their headers in that still hold a handler thread;"
                     + " past it: HTTP 429."),
+    HTTP_MAX_CONNECTIONS("http-max-connections", "N", "1000",
+            "Open connections to the HTTP API in all, idle ones included; past it a new one is closed at once."),
     ALLOWED_HOSTS("allowed-hosts", "LIST", "",
             "Host names the HTTP API answers to besides its own (those of --bind; on 0.0.0.0: IP addresses and"
                     + " localhost), comma-separated, no port; '*' for any. Other names get HTTP 421."),

@@ -15,6 +15,7 @@ import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.config.HttpConfig;
 import dev.portcullis.health.Liveness;
+import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+    /** The JDK's name for its cap on open connections (module jdk.httpserver). */
+    private static final String MAX_CONNECTIONS_PROPERTY = "jdk.httpserver.maxConnections";
 
     private final HttpServer server;
     private final HandlerPool handlers;
@@ -48,7 +51,8 @@ public final class HttpApi implements AutoCloseable {
 
     /** What the handlers need from the rest of the server. */
     public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
-                           ForwardedFor forwardedFor, OriginPolicy origins, AuditLog audit, Clock clock,
+                           ForwardedFor forwardedFor, AddressPrefix addressPrefix, OriginPolicy origins,
+                           AuditLog audit, Clock clock,
                            TicketStore tickets, SharedState shared, SessionLifecycle lifecycle,
                            UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
                            Metrics metrics, boolean ticketsEnabled, int wsPort, Liveness liveness) {
@@ -57,6 +61,7 @@ public final class HttpApi implements AutoCloseable {
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
     public static HttpApi start(InetSocketAddress address, HttpConfig config, Services services, long tokenTtlSeconds,
                                 SSLContext tls) throws IOException {
+        capConnections(config.maxConnections());
         HttpServer server;
         if (tls == null) {
             server = HttpServer.create(address, 0);
@@ -96,9 +101,25 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
         server.createContext("/", routes).getFilters().add(
-                new RequestGuard(hosts, services.forwardedFor(), config.maxRequestsPerIp(), services.metrics()));
+                new RequestGuard(hosts, services.forwardedFor(), services.addressPrefix(), config.maxRequestsPerIp(),
+                        services.metrics()));
         server.start();
         return new HttpApi(server, handlers);
+    }
+
+    /**
+     * The JDK's server takes its cap on open connections from a system property, read once per process when the
+     * first server starts: set it unless whoever runs this JVM did. Past the cap it closes new connections at
+     * once, so idle ones cannot take every file descriptor of the process.
+     */
+    private static void capConnections(int max) {
+        String set = System.getProperty(MAX_CONNECTIONS_PROPERTY);
+        if (set == null) {
+            System.setProperty(MAX_CONNECTIONS_PROPERTY, Integer.toString(max));
+        } else if (!set.equals(Integer.toString(max))) {
+            log.warn("-D{}={} is set for this JVM; it, not --http-max-connections {}, caps the HTTP API's connections",
+                    MAX_CONNECTIONS_PROPERTY, set, max);
+        }
     }
 
     /**

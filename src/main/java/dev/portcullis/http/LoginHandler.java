@@ -60,8 +60,8 @@ final class LoginHandler implements HttpHandler {
             exchange.close();
             return;
         }
-        String ip = RequestGuard.clientIp(exchange);
-        LoginThrottle.Decision decision = throttle.begin(username, ip);
+        String client = RequestGuard.clientKey(exchange);
+        LoginThrottle.Decision decision = throttle.begin(username, client);
         if (!decision.allowed()) {
             // Checked before bcrypt, and counting the attempts still running: a throttled guess costs nothing.
             long wait = decision.retryAfterMillis();
@@ -72,7 +72,7 @@ final class LoginHandler implements HttpHandler {
             return;
         }
         LoginThrottle.Attempt attempt = decision.attempt();
-        logins.login(username, password, ip).whenComplete((token, failure) -> {
+        logins.login(username, password, client).whenComplete((token, failure) -> {
             // Settled before answering, so a client that has its 401 finds it counted.
             attempt.settle(failure == null && token.isEmpty());
             if (failure != null) {

@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import com.sun.net.httpserver.Filter;
 import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.metrics.Metrics;
 import java.io.IOException;
@@ -17,19 +18,21 @@ import java.util.Map;
  * their headers are in: the time before that is bounded by {@link HandlerPool}.
  */
 final class RequestGuard extends Filter {
-    private static final String CLIENT_IP = "portcullis.client-ip";
+    private static final String CLIENT_KEY = "portcullis.client-key";
 
     private final AllowedHosts hosts;
     private final ForwardedFor forwardedFor;
     /** At most this many requests per client address past this filter and not yet let go of; 0 is no limit. */
+    private final AddressPrefix prefix;
     private final int maxPerIp;
     private final Metrics metrics;
     /** Requests per client address inside this filter; guarded by itself, written by handler threads. */
     private final Map<String, Integer> inside = new HashMap<>();
 
-    RequestGuard(AllowedHosts hosts, ForwardedFor forwardedFor, int maxPerIp, Metrics metrics) {
+    RequestGuard(AllowedHosts hosts, ForwardedFor forwardedFor, AddressPrefix prefix, int maxPerIp, Metrics metrics) {
         this.hosts = hosts;
         this.forwardedFor = forwardedFor;
+        this.prefix = prefix;
         this.maxPerIp = maxPerIp;
         this.metrics = metrics;
     }
@@ -56,8 +59,9 @@ final class RequestGuard extends Filter {
         // Every X-Forwarded-For line, in order: a proxy that adds its own line must not lose to a forged first one.
         List<String> forwarded = exchange.getRequestHeaders().get("X-Forwarded-For");
         String ip = forwardedFor.clientAddress(peerIp(exchange), forwarded == null ? null : String.join(",", forwarded));
-        exchange.setAttribute(CLIENT_IP, ip);
-        if (!enter(ip)) {
+        String key = prefix.keyOf(ip);
+        exchange.setAttribute(CLIENT_KEY, key);
+        if (!enter(key)) {
             exchange.getResponseHeaders().set("Retry-After", "1");
             refuse(exchange, 429, "too_many_requests", "too many requests in progress from this address; retry shortly",
                     "too_many_requests");
@@ -66,7 +70,7 @@ final class RequestGuard extends Filter {
         try {
             chain.doFilter(exchange);
         } finally {
-            leave(ip);
+            leave(key);
         }
     }
 
@@ -99,8 +103,11 @@ final class RequestGuard extends Filter {
         return a == null ? "unknown" : a.getAddress().getHostAddress();
     }
 
-    /** The client's address for per-address limits (behind a trusted proxy, the one it forwards). */
-    static String clientIp(HttpExchange exchange) {
-        return (String) exchange.getAttribute(CLIENT_IP);
+    /**
+     * What per-address limits count the client as: its address (behind a trusted proxy, the one it forwards),
+     * or the network prefix it is in (an IPv6 /64 by default, {@link AddressPrefix}).
+     */
+    static String clientKey(HttpExchange exchange) {
+        return (String) exchange.getAttribute(CLIENT_KEY);
     }
 }

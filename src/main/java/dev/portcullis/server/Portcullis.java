@@ -18,6 +18,7 @@ import dev.portcullis.config.AbuseConfig;
 import dev.portcullis.config.AuthConfig;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConnectionConfig;
+import dev.portcullis.config.HttpConfig;
 import dev.portcullis.config.ListenerConfig;
 import dev.portcullis.config.StorageConfig;
 import dev.portcullis.crypto.Fernet;
@@ -144,8 +145,9 @@ public final class Portcullis implements AutoCloseable {
         own(tlsTasks::shutdownNow);
         OriginPolicy origins = new OriginPolicy(listeners.allowedOrigins(), listeners.allowMissingOrigin());
         ForwardedFor forwardedFor = new ForwardedFor(limits.trustedProxies());
+        AddressPrefix prefix = new AddressPrefix(limits.ipv4Prefix(), limits.ipv6Prefix());
         IpGuard ips = new IpGuard(limits.ipConnectRate(), limits.maxPendingPerIp(), limits.ipAuthFailures(),
-                limits.ipBanDuration(), new AddressPrefix(limits.ipv4Prefix(), limits.ipv6Prefix()), clock);
+                limits.ipBanDuration(), prefix, clock);
         SessionRegistry sessions = new SessionRegistry();
         AbuseGuard abuse = new AbuseGuard(limits, shared, sessions, ips, audit, clock, metrics);
         LoginThrottle throttle = new LoginThrottle(limits.loginFailuresPerUser(), limits.loginFailuresPerIp(), clock);
@@ -176,8 +178,9 @@ public final class Portcullis implements AutoCloseable {
                 auth.allows("ticket"), fernet, fernetTtl.isZero() ? null : fernetTtl,
                 scheduler, auth.timeout(), metrics);
         ConnectionConfig connections = config.connections();
+        HttpConfig httpConfig = config.http();
         OpenFileLimit.Caps caps = OpenFileLimit.caps(limits.maxConnections(), limits.maxPendingConnections(),
-                OpenFileLimit.maxFiles());
+                httpConfig.maxConnections(), OpenFileLimit.maxFiles());
         GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
                 connections.pingInterval(),
@@ -188,8 +191,10 @@ public final class Portcullis implements AutoCloseable {
         own(() -> ws.stop(STOP_GRACE_MILLIS, CloseReason.SERVER_SHUTDOWN.reason()));
         wsPort = awaitStart(ws);
 
-        HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()), config.http(),
-                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, origins, audit, clock,
+        HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
+                new HttpConfig(httpConfig.requestTimeout(), httpConfig.threads(), httpConfig.maxRequestsPerIp(),
+                        httpConfig.allowedHosts(), caps.http()),
+                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, prefix, origins, audit, clock,
                         tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
                         auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort, liveness),
                 auth.tokenTtl().toSeconds(), tls));

@@ -72,7 +72,7 @@ class ConfigLoaderTest {
         assertEquals(Math.max(1, Runtime.getRuntime().availableProcessors() - 1), c.logins().threads());
         assertEquals(64, c.logins().queue());
         assertEquals(12, c.logins().bcryptCost());
-        assertEquals(new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of()), c.http());
+        assertEquals(new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of(), 1000), c.http());
         assertEquals("info", c.logLevel());
         assertEquals(32, c.abuse().ipv4Prefix());
         assertEquals(64, c.abuse().ipv6Prefix());

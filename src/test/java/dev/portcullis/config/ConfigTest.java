@@ -23,7 +23,7 @@ class ConfigTest {
         Path data = Path.of("data");
         return new Config(
                 new ListenerConfig("127.0.0.1", wsPort, httpPort, null, null, List.of(), true),
-                new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of()),
+                new HttpConfig(Duration.ofSeconds(10), 32, 8, List.of(), 1000),
                 new StorageConfig(data, null, null),
                 new AuthConfig(data.resolve("jwt-secret"), false, "portcullis", Duration.ofHours(1),
                         Duration.ofSeconds(5), Duration.ofSeconds(5), Set.of("message"), Duration.ofSeconds(30),

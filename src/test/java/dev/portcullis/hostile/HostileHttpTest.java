@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.portcullis.client.PortcullisClient;
+import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawHttp;
+import dev.portcullis.testing.TestServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -131,6 +134,40 @@ class HostileHttpTest {
         System.out.printf("junkLoginFlood: junk answers %s; %s%n", statuses, report);
         assertTrue(statuses.containsKey(503), "the flood never filled an address's share: " + statuses);
         assertServed(report);
+    }
+
+    @Test
+    @DisplayName("§7.7: idle connections past --http-max-connections are closed at once; the WebSocket side is untouched")
+    void idleHttpConnections() throws Exception {
+        server = SmallHeapServer.start(dir, 0, "--http-max-connections", "20");
+        List<Socket> idle = new ArrayList<>();
+        try (var alice = PortcullisClient.builder().wsUri(server.wsUri())
+                .httpUri(server.httpUri("")).credentials("alice", TestServer.PASSWORD).build()) {
+            alice.connect();
+            int closedAtOnce = 0;
+            for (int n = 0; n < 60; n++) {
+                Socket s = new Socket();
+                s.bind(new InetSocketAddress("127.0.0." + (2 + n % 30), 0));
+                s.connect(new InetSocketAddress("127.0.0.1", server.httpPort()));
+                s.setSoTimeout(300);
+                idle.add(s);
+                try {
+                    if (s.getInputStream().read() < 0) {
+                        closedAtOnce++;
+                    }
+                } catch (SocketTimeoutException held) {
+                    // taken and kept open, idle, as the JDK server keeps such a connection for 30 s
+                }
+            }
+            System.out.printf("idleHttpConnections: of 60 idle connections, %d were closed at once%n", closedAtOnce);
+            assertTrue(closedAtOnce >= 60 - 20, "connections past the cap stayed open: only " + closedAtOnce + " closed");
+            // The WebSocket side needs no HTTP connection once a client is in.
+            assertEquals(List.of("alice"), Clients.get(alice.join("idle-http")));
+        } finally {
+            for (Socket s : idle) {
+                s.close();
+            }
+        }
     }
 
     private static String login(String user, String password) {

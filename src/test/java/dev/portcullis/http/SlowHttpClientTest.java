@@ -21,6 +21,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -110,8 +113,8 @@ class SlowHttpClientTest {
     private static final class Attack implements AutoCloseable {
         final List<Trickle> live = new ArrayList<>();
         final List<Trickle> ended = new ArrayList<>();
-        final Thread thread;
-        volatile boolean stop;
+        /** Sends every live connection its next byte, once each {@link #TRICKLE_MILLIS}: the attacker's pace. */
+        final ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "attacker"));
 
         Attack(String from, int port, int connections, boolean reconnect, Duration atMost) {
             for (int i = 0; i < connections; i++) {
@@ -119,30 +122,26 @@ class SlowHttpClientTest {
             }
             AtomicInteger opened = new AtomicInteger(connections);
             long end = System.nanoTime() + atMost.toNanos();
-            thread = new Thread(() -> {
+            pace.scheduleWithFixedDelay(() -> {
                 // Bounded in time, whatever the test does.
-                while (!stop && System.nanoTime() < end) {
-                    synchronized (this) {
-                        for (int i = 0; i < live.size(); i++) {
-                            Trickle t = live.get(i);
-                            if (!t.tick()) {
-                                ended.add(t);
-                                if (reconnect) {
-                                    live.set(i, new Trickle(from, port, slowRequest(opened.incrementAndGet())));
-                                } else {
-                                    live.remove(i--);
-                                }
+                if (System.nanoTime() >= end) {
+                    pace.shutdown();
+                    return;
+                }
+                synchronized (this) {
+                    for (int i = 0; i < live.size(); i++) {
+                        Trickle t = live.get(i);
+                        if (!t.tick()) {
+                            ended.add(t);
+                            if (reconnect) {
+                                live.set(i, new Trickle(from, port, slowRequest(opened.incrementAndGet())));
+                            } else {
+                                live.remove(i--);
                             }
                         }
                     }
-                    try {
-                        Thread.sleep(TRICKLE_MILLIS); // the attacker's own pace, not a wait in the test
-                    } catch (InterruptedException e) {
-                        return;
-                    }
                 }
-            }, "attacker");
-            thread.start();
+            }, 0, TRICKLE_MILLIS, TimeUnit.MILLISECONDS);
         }
 
         synchronized List<Trickle> ended() {
@@ -155,9 +154,8 @@ class SlowHttpClientTest {
 
         @Override
         public void close() throws Exception {
-            stop = true;
-            thread.interrupt();
-            thread.join();
+            pace.shutdownNow();
+            pace.awaitTermination(5, TimeUnit.SECONDS);
             for (Trickle t : live) {
                 t.close();
             }

@@ -16,6 +16,7 @@ import dev.portcullis.client.PortcullisClient;
 import dev.portcullis.client.RequestRefusedException;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.RawClient;
+import dev.portcullis.testing.RawHttp;
 import dev.portcullis.testing.Recorder;
 import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
@@ -262,6 +263,22 @@ class AbuseTest {
         assertEquals(Map.of(401, 5L, 429, 35L), byStatus);
         assertEquals(5, server.auditEvents().stream()
                 .filter(e -> e.get("event").asText().equals("login_failed")).count());
+    }
+
+    @Test
+    @DisplayName("§12.4, §12.5: login failures from addresses of one network count as one client's")
+    void loginThrottleCountsTheNetwork() {
+        server = servers.start("--login-failures-per-ip", "4:60", "--ipv4-prefix", "24");
+        String guess = "{\"username\":\"nobody\",\"password\":\"guess\"}";
+        String request = "POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: " + guess.length()
+                + "\r\nConnection: close\r\n\r\n" + guess;
+        for (String from : List.of("127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5")) {
+            assertEquals(401, RawHttp.send(from, server.httpUri("").getPort(), request).status());
+        }
+        assertEquals(429, RawHttp.send("127.0.0.9", server.httpUri("").getPort(), request).status(),
+                "a fifth address of the same /24 is the same client");
+        assertEquals(401, RawHttp.send("127.0.1.2", server.httpUri("").getPort(), request).status(),
+                "another /24 is another client");
     }
 
     @Test
