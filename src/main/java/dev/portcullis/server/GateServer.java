@@ -80,10 +80,10 @@ final class GateServer extends WebSocketServer {
         this.maxOutboundBytes = maxOutboundBytes;
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
-        this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
         this.liveness = liveness;
         this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips,
                 new PendingConnections<>(maxPendingConnections, this::displace, scheduler), tls, tlsTasks);
+        this.budget = new MemoryBudget(memoryBudget, sockets::liveSockets, scheduler, metrics);
         this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
@@ -106,7 +106,7 @@ final class GateServer extends WebSocketServer {
         scheduler.scheduleAtFixedRate(liveness.guard("heartbeat", this::heartbeat), every, every, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(liveness.guard("write nudger", nudger::pass), WriteNudger.PERIOD_MILLIS,
                 WriteNudger.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(liveness.guard("memory budget", budget::pass),
+        scheduler.scheduleWithFixedDelay(liveness.guard("memory budget", budget::tick),
                 MemoryBudget.PERIOD_MILLIS, MemoryBudget.PERIOD_MILLIS, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(liveness.guard("listener watchdog", this::watchdog), WATCHDOG_MILLIS,
                 WATCHDOG_MILLIS, TimeUnit.MILLISECONDS);
@@ -175,6 +175,8 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onMessage(WebSocket socket, String message) {
+        // A message may wait in the inbox: count it, so the budget's pass comes soon enough if many pile up.
+        budget.added(2L * message.length());
         Session session = socket.getAttachment();
         guarded(socket, () -> gatekeeper.text(session, message));
     }

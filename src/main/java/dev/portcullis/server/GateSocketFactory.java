@@ -9,7 +9,10 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -46,6 +49,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
     private final PendingConnections<CountingSocket> pending;
     /** Sockets accepted and not yet released, for {@code --max-connections}. */
     private final AtomicInteger open = new AtomicInteger();
+    /** The same sockets, for the memory budget's pass: iterated in place, where the library's list is copied. */
+    private final Set<CountingSocket> live = ConcurrentHashMap.newKeySet();
     /** One per server, like its selector thread. */
     private final SelectedKeySweep sweep = new SelectedKeySweep();
 
@@ -66,6 +71,11 @@ final class GateSocketFactory implements WebSocketServerFactory {
 
     int openSockets() {
         return open.get();
+    }
+
+    /** Every socket accepted and not yet released; a live view, safe to iterate from any thread. */
+    Collection<CountingSocket> liveSockets() {
+        return live;
     }
 
     /** Keys removed from the selector's selected-key set so far (see {@link SelectedKeySweep}). */
@@ -127,6 +137,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
             if (released.compareAndSet(false, true)) {
                 endPending();
                 open.decrementAndGet();
+                live.remove(this);
                 // Nothing more will be written; whoever still holds the socket (a room) need not hold its queue.
                 outQueue.clear();
             }
@@ -188,6 +199,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
         // The library registers the socket as the key's attachment before it asks for the channel.
         CountingSocket socket = (CountingSocket) key.attachment();
         open.incrementAndGet();
+        live.add(socket);
         // Counted from the accept, so half-finished handshakes count against their address too.
         socket.pendingFor(channel.socket().getInetAddress().getHostAddress());
         pending.admit(socket);

@@ -12,37 +12,46 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
-import org.java_websocket.WebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The one budget for what all peers together make the server hold (protocol.md §10): frames queued for them
- * and fragments being reassembled, each already bounded per connection. Ten thousand connections at their
- * own limits would still be ten gigabytes, so a periodic pass adds them up, and past the budget it sheds
- * the heaviest connections until what stays is under it: an open one is closed with 1013 and dropped if it
- * does not take its close frame at once, one already closing is dropped at once; dropping frees its queue.
+ * The one budget for what all peers together make the server hold (protocol.md §10): frames queued for them,
+ * fragments being reassembled and messages waiting to be handled, each already bounded per connection. Ten
+ * thousand connections at their own limits would still be ten gigabytes, so a pass adds them up, and past
+ * the budget it sheds the heaviest connections until what stays is under it: an open one is closed with
+ * 1013 and dropped if it does not take its close frame at once, one already closing is dropped at once;
+ * dropping frees its queue. Adding up ten thousand connections costs a millisecond, so the pass runs often
+ * only when it matters: every {@link #PERIOD_MILLIS} once the last count plus what was queued or read since
+ * reaches a quarter of the budget, at once when it may pass the budget, and every {@link #IDLE_PERIOD_MILLIS}
+ * otherwise.
  */
 final class MemoryBudget {
     private static final Logger log = LoggerFactory.getLogger(MemoryBudget.class);
-    /** How often the pass runs: well within what any one peer can add in the meantime (its own limit). */
+    /** How often the pass may run: well within what any one peer can add in the meantime (its own limit). */
     static final long PERIOD_MILLIS = 100;
+    /** How often it runs while far below the budget. */
+    static final long IDLE_PERIOD_MILLIS = 1000;
+    /** Below this share of the budget the pass runs only every {@link #IDLE_PERIOD_MILLIS}. */
+    private static final int CLOSE_SHARE = 4;
     /** How long a shed peer has to take its close frame before TCP is dropped and its memory freed. */
     private static final long SHED_GRACE_MILLIS = 500;
 
     private final long budget;
-    private final Supplier<Collection<WebSocket>> sockets;
+    private final Supplier<? extends Collection<GateSocketFactory.CountingSocket>> sockets;
     private final ScheduledExecutorService scheduler;
     private final Metrics metrics;
     /** What the last pass counted; written by the pass, read by senders. */
     private volatile long counted;
-    /** Bytes queued by any sender since the last pass began. */
+    /** System.nanoTime() of the last pass; scheduler thread only. */
+    private long passedNanos = System.nanoTime();
+    /** Bytes queued or read by any thread since the last pass began: an upper bound of what was added. */
     private final AtomicLong sinceCount = new AtomicLong();
     /** Whether a pass is already asked for ahead of its period. */
     private final AtomicBoolean passRequested = new AtomicBoolean();
 
-    MemoryBudget(long budget, Supplier<Collection<WebSocket>> sockets, ScheduledExecutorService scheduler,
-                 Metrics metrics) {
+    MemoryBudget(long budget, Supplier<? extends Collection<GateSocketFactory.CountingSocket>> sockets,
+                 ScheduledExecutorService scheduler, Metrics metrics) {
         this.budget = budget;
         this.sockets = sockets;
         this.scheduler = scheduler;
@@ -50,36 +59,50 @@ final class MemoryBudget {
     }
 
     /**
-     * A sender queued {@code bytes}: if that may take all peers past the budget, the pass runs now rather than
-     * at its next period, before a burst of many peers at once can add much more.
+     * Some thread queued or read {@code bytes} for a peer: if that may take all peers past the budget, the pass
+     * runs now rather than at its next period, before a burst of many peers at once can add much more.
      */
-    void queued(long bytes) {
+    void added(long bytes) {
         if (counted + sinceCount.addAndGet(bytes) > budget && passRequested.compareAndSet(false, true)) {
             scheduler.execute(this::pass);
         }
     }
 
-    /** One pass over every socket; runs on the scheduler, every {@link #PERIOD_MILLIS} and when asked for. */
+    /** Every {@link #PERIOD_MILLIS} on the scheduler: a pass if one is due. */
+    void tick() {
+        boolean close = counted + sinceCount.get() >= budget / CLOSE_SHARE;
+        if (close || System.nanoTime() - passedNanos >= TimeUnit.MILLISECONDS.toNanos(IDLE_PERIOD_MILLIS)) {
+            pass();
+        }
+    }
+
+    /** One pass over every socket; runs on the scheduler. */
     void pass() {
+        passedNanos = System.nanoTime();
         sinceCount.set(0);
         passRequested.set(false);
         long total = 0;
-        List<Heavy> holding = new ArrayList<>();
-        for (WebSocket socket : sockets.get()) {
-            var counting = (GateSocketFactory.CountingSocket) socket;
-            long bytes = counting.heldBytes();
-            total += bytes;
-            if (bytes > 0) {
-                holding.add(new Heavy(counting, bytes));
-            }
+        for (GateSocketFactory.CountingSocket socket : sockets.get()) {
+            total += socket.heldBytes();
         }
         counted = total;
         metrics.peerMemory(total, budget);
-        long excess = total - budget;
-        if (excess <= 0) {
-            return;
+        if (total > budget) {
+            shedDown(total);
+        }
+    }
+
+    /** Sheds the heaviest connections until what the others hold is within the budget. */
+    private void shedDown(long total) {
+        List<Heavy> holding = new ArrayList<>();
+        for (GateSocketFactory.CountingSocket socket : sockets.get()) {
+            long bytes = socket.heldBytes();
+            if (bytes > 0) {
+                holding.add(new Heavy(socket, bytes));
+            }
         }
         holding.sort(Comparator.comparingLong(Heavy::bytes).reversed());
+        long excess = total - budget;
         int shed = 0;
         for (Heavy heavy : holding) {
             if (excess <= 0) {

@@ -83,7 +83,7 @@ final class WebSocketConnection implements Connection {
     boolean fits(int wireLength) {
         long cost = wireLength + GateSocketFactory.QUEUED_FRAME_COST;
         if (socket.queuedBytes() + cost <= maxOutboundBytes) {
-            budget.queued(cost);
+            budget.added(cost);
             return true;
         }
         // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may
