@@ -25,6 +25,13 @@ public record AddressPrefix(int ipv4Bits, int ipv6Bits) {
 
     /** The key of {@code address}'s network, such as {@code 2001:db8:1:2:0:0:0:0/64} or {@code 203.0.113.0/24}. */
     public String keyOf(String address) {
+        // Every connection asks several times, nearly always for an IPv4 peer: no regex and no InetAddress there.
+        long v4 = ipv4(address);
+        if (v4 >= 0) {
+            long network = ipv4Bits == 32 ? v4 : v4 & (0xFFFFFFFFL << (32 - ipv4Bits)) & 0xFFFFFFFFL;
+            return (network >>> 24) + "." + (network >>> 16 & 0xFF) + "." + (network >>> 8 & 0xFF) + "."
+                    + (network & 0xFF) + "/" + ipv4Bits;
+        }
         byte[] bytes = literal(address);
         if (bytes == null) {
             return address;
@@ -42,6 +49,29 @@ public record AddressPrefix(int ipv4Bits, int ipv6Bits) {
         } catch (UnknownHostException e) {
             throw new IllegalStateException("4 or 16 bytes are always an address", e);
         }
+    }
+
+    /** A dotted-quad IPv4 literal (one to three digits an octet, each at most 255) as a number, or -1. */
+    private static long ipv4(String address) {
+        long value = 0;
+        int octets = 0;
+        int digits = 0;
+        int octet = 0;
+        for (int i = 0, n = address.length(); i <= n; i++) {
+            char c = i < n ? address.charAt(i) : '.';
+            if (c >= '0' && c <= '9' && digits < 3) {
+                octet = octet * 10 + (c - '0');
+                digits++;
+            } else if (c == '.' && digits > 0 && octet <= 255 && octets < 4) {
+                value = value << 8 | octet;
+                octets++;
+                digits = 0;
+                octet = 0;
+            } else {
+                return -1;
+            }
+        }
+        return octets == 4 ? value : -1;
     }
 
     /** The address's bytes (4 for IPv4, IPv4-mapped included; else 16), or null if it is not an IP literal. */

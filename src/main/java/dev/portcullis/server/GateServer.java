@@ -83,7 +83,7 @@ final class GateServer extends WebSocketServer {
         this.liveness = liveness;
         this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips,
                 new PendingConnections<>(maxPendingConnections, this::displace, scheduler), tls, tlsTasks);
-        this.budget = new MemoryBudget(memoryBudget, sockets::liveSockets, scheduler, metrics);
+        this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
         this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
@@ -235,7 +235,7 @@ final class GateServer extends WebSocketServer {
     private boolean controlFrameAllowed(GateSocketFactory.CountingSocket socket) {
         Session session = socket.getAttachment();
         boolean authenticated = session != null && session.state() == ConnectionState.AUTHENTICATED;
-        if (socket.controlFrames.allow(authenticated, System.nanoTime())) {
+        if (socket.controlFrameAllowed(authenticated, System.nanoTime())) {
             return true;
         }
         if (session != null) {

@@ -9,10 +9,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -49,8 +46,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
     private final PendingConnections<CountingSocket> pending;
     /** Sockets accepted and not yet released, for {@code --max-connections}. */
     private final AtomicInteger open = new AtomicInteger();
-    /** The same sockets, for the memory budget's pass: iterated in place, where the library's list is copied. */
-    private final Set<CountingSocket> live = ConcurrentHashMap.newKeySet();
+
     /** One per server, like its selector thread. */
     private final SelectedKeySweep sweep = new SelectedKeySweep();
 
@@ -73,11 +69,6 @@ final class GateSocketFactory implements WebSocketServerFactory {
         return open.get();
     }
 
-    /** Every socket accepted and not yet released; a live view, safe to iterate from any thread. */
-    Collection<CountingSocket> liveSockets() {
-        return live;
-    }
-
     /** Keys removed from the selector's selected-key set so far (see {@link SelectedKeySweep}). */
     long sweptKeys() {
         return sweep.removed();
@@ -95,8 +86,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
         final AtomicLong written = new AtomicLong();
         /** System.nanoTime() of the last pong (or of the open); written by the socket's worker thread. */
         volatile long lastPongNanos = System.nanoTime();
-        /** Pings and pongs this peer may still send; its decoding thread only. */
-        final ControlFrameLimit controlFrames = new ControlFrameLimit();
+        /** Pings and pongs this peer may still send, made at its first; its decoding thread only. */
+        private ControlFrameLimit controlFrames;
         /** Whether the {@link WriteNudger} is watching this socket. */
         final AtomicBoolean nudgeMarked = new AtomicBoolean();
         /** Bytes of the upgrade request read so far; selector thread only. */
@@ -137,7 +128,6 @@ final class GateSocketFactory implements WebSocketServerFactory {
             if (released.compareAndSet(false, true)) {
                 endPending();
                 open.decrementAndGet();
-                live.remove(this);
                 // Nothing more will be written; whoever still holds the socket (a room) need not hold its queue.
                 outQueue.clear();
             }
@@ -162,6 +152,15 @@ final class GateSocketFactory implements WebSocketServerFactory {
             Session session = getAttachment();
             return queuedBytes() + (getDraft() instanceof GateDraft draft ? draft.reassemblyBytes() : 0)
                     + (session == null ? 0 : session.inbox().pendingBytes());
+        }
+
+        /** Whether one more ping or pong from this peer is allowed ({@link ControlFrameLimit}); decoding thread. */
+        boolean controlFrameAllowed(boolean authenticated, long nowNanos) {
+            if (controlFrames == null) {
+                // Most connections never send one before their first heartbeat: no object for them until then.
+                controlFrames = new ControlFrameLimit();
+            }
+            return controlFrames.allow(authenticated, nowNanos);
         }
 
         void handshakeDone() {
@@ -199,7 +198,6 @@ final class GateSocketFactory implements WebSocketServerFactory {
         // The library registers the socket as the key's attachment before it asks for the channel.
         CountingSocket socket = (CountingSocket) key.attachment();
         open.incrementAndGet();
-        live.add(socket);
         // Counted from the accept, so half-finished handshakes count against their address too.
         socket.pendingFor(channel.socket().getInetAddress().getHostAddress());
         pending.admit(socket);

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.java_websocket.WebSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,7 +39,7 @@ final class MemoryBudget {
     private static final long SHED_GRACE_MILLIS = 500;
 
     private final long budget;
-    private final Supplier<? extends Collection<GateSocketFactory.CountingSocket>> sockets;
+    private final Supplier<? extends Collection<WebSocket>> sockets;
     private final ScheduledExecutorService scheduler;
     private final Metrics metrics;
     /** What the last pass counted; written by the pass, read by senders. */
@@ -50,7 +51,7 @@ final class MemoryBudget {
     /** Whether a pass is already asked for ahead of its period. */
     private final AtomicBoolean passRequested = new AtomicBoolean();
 
-    MemoryBudget(long budget, Supplier<? extends Collection<GateSocketFactory.CountingSocket>> sockets,
+    MemoryBudget(long budget, Supplier<? extends Collection<WebSocket>> sockets,
                  ScheduledExecutorService scheduler, Metrics metrics) {
         this.budget = budget;
         this.sockets = sockets;
@@ -82,8 +83,8 @@ final class MemoryBudget {
         sinceCount.set(0);
         passRequested.set(false);
         long total = 0;
-        for (GateSocketFactory.CountingSocket socket : sockets.get()) {
-            total += socket.heldBytes();
+        for (WebSocket socket : sockets.get()) {
+            total += ((GateSocketFactory.CountingSocket) socket).heldBytes();
         }
         counted = total;
         metrics.peerMemory(total, budget);
@@ -95,10 +96,11 @@ final class MemoryBudget {
     /** Sheds the heaviest connections until what the others hold is within the budget. */
     private void shedDown(long total) {
         List<Heavy> holding = new ArrayList<>();
-        for (GateSocketFactory.CountingSocket socket : sockets.get()) {
-            long bytes = socket.heldBytes();
+        for (WebSocket socket : sockets.get()) {
+            var counting = (GateSocketFactory.CountingSocket) socket;
+            long bytes = counting.heldBytes();
             if (bytes > 0) {
-                holding.add(new Heavy(socket, bytes));
+                holding.add(new Heavy(counting, bytes));
             }
         }
         holding.sort(Comparator.comparingLong(Heavy::bytes).reversed());
