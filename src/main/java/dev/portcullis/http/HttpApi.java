@@ -87,8 +87,10 @@ public final class HttpApi implements AutoCloseable {
         AdminHandlers admin = new AdminHandlers(services);
         CredentialHandlers credentials = new CredentialHandlers(services);
         DemoPage demo = new DemoPage(address.getHostString(), services.wsPort(), tls != null);
+        RequestGuard guard = new RequestGuard(hosts, services.forwardedFor(), services.addressPrefix(),
+                config.maxRequestsPerIp(), services.metrics());
         Routes routes = new Routes(services.origins(), handlers)
-                .add("POST", "/auth/login", new LoginHandler(services, tokenTtlSeconds, tls != null))
+                .add("POST", "/auth/login", new LoginHandler(services, guard, tokenTtlSeconds, tls != null))
                 .add("POST", "/auth/ticket", credentials::ticket)
                 .add("POST", "/auth/refresh", credentials::refresh)
                 .add("POST", "/auth/logout", credentials::logout)
@@ -100,9 +102,7 @@ public final class HttpApi implements AutoCloseable {
                 .add("GET", "/healthz", exchange -> health(exchange, services.shared(), services.liveness()))
                 .add("GET", "/client-config", demo::clientConfig);
         demo.paths().forEach(path -> routes.add("GET", path, demo::file));
-        server.createContext("/", routes).getFilters().add(
-                new RequestGuard(hosts, services.forwardedFor(), services.addressPrefix(), config.maxRequestsPerIp(),
-                        services.metrics()));
+        server.createContext("/", routes).getFilters().add(guard);
         server.start();
         return new HttpApi(server, handlers);
     }

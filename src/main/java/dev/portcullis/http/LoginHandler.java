@@ -22,6 +22,7 @@ final class LoginHandler implements HttpHandler {
     static final String SESSION_COOKIE = Handshakes.SESSION_COOKIE;
 
     private final LoginService logins;
+    private final RequestGuard guard;
     private final boolean cookieMode;
     /** Over TLS the session cookie is Secure. */
     private final boolean secureCookies;
@@ -30,7 +31,8 @@ final class LoginHandler implements HttpHandler {
     private final AuditLog audit;
     private final long ttlSeconds;
 
-    LoginHandler(HttpApi.Services services, long ttlSeconds, boolean secureCookies) {
+    LoginHandler(HttpApi.Services services, RequestGuard guard, long ttlSeconds, boolean secureCookies) {
+        this.guard = guard;
         this.secureCookies = secureCookies;
         this.logins = services.logins();
         this.throttle = services.throttle();
@@ -60,7 +62,8 @@ final class LoginHandler implements HttpHandler {
             exchange.close();
             return;
         }
-        String client = RequestGuard.clientKey(exchange);
+        // Read while the request is still inside the guard: the key is gone once the login runs on.
+        String client = guard.clientKey(exchange);
         LoginThrottle.Decision decision = throttle.begin(username, client);
         if (!decision.allowed()) {
             // Checked before bcrypt, and counting the attempts still running: a throttled guess costs nothing.

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What every request passes before routing (protocol.md §7): its {@code Host} must name this server
@@ -18,7 +19,11 @@ import java.util.Map;
  * their headers are in: the time before that is bounded by {@link HandlerPool}.
  */
 final class RequestGuard extends Filter {
-    private static final String CLIENT_KEY = "portcullis.client-key";
+    /**
+     * Each request's client key while it is inside this filter. Not the exchange's attributes: the JDK keeps
+     * those in the context, shared by every request at once, so one request would read another's address.
+     */
+    private final Map<HttpExchange, String> keys = new ConcurrentHashMap<>();
 
     private final AllowedHosts hosts;
     private final ForwardedFor forwardedFor;
@@ -60,16 +65,17 @@ final class RequestGuard extends Filter {
         List<String> forwarded = exchange.getRequestHeaders().get("X-Forwarded-For");
         String ip = forwardedFor.clientAddress(peerIp(exchange), forwarded == null ? null : String.join(",", forwarded));
         String key = prefix.keyOf(ip);
-        exchange.setAttribute(CLIENT_KEY, key);
         if (!enter(key)) {
             exchange.getResponseHeaders().set("Retry-After", "1");
             refuse(exchange, 429, "too_many_requests", "too many requests in progress from this address; retry shortly",
                     "too_many_requests");
             return;
         }
+        keys.put(exchange, key);
         try {
             chain.doFilter(exchange);
         } finally {
+            keys.remove(exchange);
             leave(key);
         }
     }
@@ -107,7 +113,7 @@ final class RequestGuard extends Filter {
      * What per-address limits count the client as: its address (behind a trusted proxy, the one it forwards),
      * or the network prefix it is in (an IPv6 /64 by default, {@link AddressPrefix}).
      */
-    static String clientKey(HttpExchange exchange) {
-        return (String) exchange.getAttribute(CLIENT_KEY);
+    String clientKey(HttpExchange exchange) {
+        return keys.get(exchange);
     }
 }

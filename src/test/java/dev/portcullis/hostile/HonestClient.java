@@ -86,7 +86,7 @@ final class HonestClient implements AutoCloseable {
             if (r.statusCode() == 200) {
                 logins.add((System.nanoTime() - start) / 1000);
             } else {
-                failures.add("login " + r.statusCode());
+                failures.add("login " + r.statusCode() + " " + r.body().strip());
             }
         } catch (Exception e) {
             failures.add("login " + e);
