@@ -162,7 +162,12 @@ final class LoginQueue implements AutoCloseable {
                     release(address);
                 }
             }
-            job.answer();
+            try {
+                job.answer();
+            } catch (RuntimeException e) {
+                // A thread lost here would never be replaced: the pool would shrink until logins hang.
+                log.error("answering a login failed", e);
+            }
         }
     }
 
