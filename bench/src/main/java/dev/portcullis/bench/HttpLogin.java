@@ -24,11 +24,19 @@ final class HttpLogin {
     }
 
     static Answer post(InetSocketAddress http, String username, String password) throws IOException {
+        return post(http, null, username, password);
+    }
+
+    /** {@link #post(InetSocketAddress, String, String)} from the loopback address {@code from} (null: any). */
+    static Answer post(InetSocketAddress http, String from, String username, String password) throws IOException {
         byte[] body = JSON.createObjectNode().put("username", username).put("password", password)
                 .toString().getBytes(StandardCharsets.UTF_8);
         String head = "POST /auth/login HTTP/1.1\r\nHost: 127.0.0.1:" + http.getPort() + "\r\n"
                 + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
         try (Socket s = new Socket()) {
+            if (from != null) {
+                s.bind(new InetSocketAddress(from, 0));
+            }
             s.connect(http, TIMEOUT_MILLIS);
             s.setSoTimeout(TIMEOUT_MILLIS);
             s.setTcpNoDelay(true);

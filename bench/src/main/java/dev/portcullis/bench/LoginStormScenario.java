@@ -97,6 +97,9 @@ final class LoginStormScenario extends Scenario {
             int threads = gated ? o.loginConcurrency : bcryptThreads;
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
+                // A storm is many clients: each worker logs in from an address of its own (127.0.0.2 and up),
+                // as the login pool shares its places between addresses.
+                String from = "127.0.0." + (2 + t % 250);
                 Thread w = new Thread(() -> {
                     while (System.nanoTime() - end < 0) {
                         if (!gated) {
@@ -104,7 +107,7 @@ final class LoginStormScenario extends Scenario {
                             continue;
                         }
                         try {
-                            HttpLogin.Answer a = HttpLogin.post(side.server().http(), Bench.USER, bench.home().password());
+                            HttpLogin.Answer a = HttpLogin.post(side.server().http(), from, Bench.USER, bench.home().password());
                             statuses.merge(a.status(), 1L, Long::sum);
                             if (a.status() == 200) {
                                 ok.incrementAndGet();
