@@ -62,9 +62,10 @@ final class FirstRun {
                  portcullis: created %s with one user.
                    username: admin
                    password: %s
-                 This password is shown once. Change it with:
-                   java -jar portcullis.jar add-user admin --role admin
-                ==================================================================""".formatted(logins.usersFile(), password));
+                 This password is shown once. Change it, from the repository root, with:
+                   ./run.sh add-user admin --role admin --users %s
+                ==================================================================""".formatted(
+                logins.usersFile(), password, logins.usersFile()));
         console.flush();
         password = null;
     }

@@ -92,6 +92,9 @@ class FirstStartTest {
             List<String> shown = PASSWORD.matcher(good.console()).results().map(m -> m.group(1)).toList();
             assertEquals(1, shown.size(), "the next start must show one password, once:\n" + good.console());
             assertEquals(200, login(server.httpPort(), shown.get(0)));
+            // The hint must work as printed: run.sh finds target/portcullis.jar, --users names this very file.
+            assertTrue(good.console().contains("./run.sh add-user admin --role admin --users " + dir.resolve("users.json")),
+                    good.console());
         }
     }
 
