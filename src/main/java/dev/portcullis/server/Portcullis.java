@@ -92,24 +92,31 @@ public final class Portcullis implements AutoCloseable {
     /**
      * Starts both listeners and returns once both accept connections. {@code console} receives the
      * one-time notices for the operator (the generated admin password); logs go through SLF4J.
+     * First start is all or nothing: the password is shown only once both listeners are up, and a start
+     * that fails removes the users file it created, so the next start makes and shows a new one.
      */
     public static Portcullis start(Config config, Clock clock, SecureRandom random, PrintStream console)
             throws IOException {
         Portcullis p = new Portcullis(config);
+        FirstRun firstRun = new FirstRun(config.logins());
         try {
-            p.startAll(clock, random, console);
+            p.startAll(clock, random, firstRun);
         } catch (IOException | RuntimeException e) {
             p.close();
+            // After close: nothing is reading the file any more.
+            firstRun.discard();
             throw e;
         }
+        firstRun.announce(console);
         return p;
     }
 
-    private void startAll(Clock clock, SecureRandom random, PrintStream console) throws IOException {
+    private void startAll(Clock clock, SecureRandom random, FirstRun firstRun) throws IOException {
         createDataDir();
+        // A generated secret is kept even if this start fails: it is never shown, and no token was signed with it.
         JwtSecret secret = loadSecret(random);
         PasswordHasher hasher = new PasswordHasher(random);
-        FirstRun.ensureUsersFile(config.logins(), hasher, random, console);
+        firstRun.ensureUsersFile(hasher, random);
         UserStore users = UserStore.open(config.logins().usersFile());
 
         AuditLog audit = own(AuditLog.open(config.storage().auditLog(), clock));
