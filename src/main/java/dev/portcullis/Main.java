@@ -9,6 +9,8 @@ import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.Help;
+import dev.portcullis.config.ListenerConfig;
+import dev.portcullis.config.Option;
 import dev.portcullis.config.LoginConfig;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.server.Portcullis;
@@ -18,6 +20,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -87,7 +92,10 @@ public final class Main {
                 out.print(Help.text());
                 return Exit.OK;
             }
-            config = new ConfigLoader(env).load(cli.flags());
+            ConfigLoader loader = new ConfigLoader(env);
+            // Before loading: a misspelt variable may be why a value is missing or wrong.
+            loader.unknownEnvironment().forEach(w -> err.println("portcullis: warning: " + w));
+            config = loader.load(cli.flags());
         } catch (IllegalArgumentException e) {
             err.println("portcullis: " + e.getMessage());
             err.println("Run with --help for the list of options.");
@@ -119,9 +127,26 @@ public final class Main {
 
     private Exit serve(CommandLine cli, Config config) throws IOException {
         if (!cli.positionals().isEmpty()) {
-            throw new IllegalArgumentException("unexpected argument '" + cli.positionals().get(0) + "'");
+            throw new IllegalArgumentException(CommandLine.unknownCommand(cli.positionals().get(0)));
         }
-        Portcullis server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
+        // Checked before starting, because the WebSocket library reports a taken port with a stack trace.
+        String taken = takenPort(config.listeners());
+        if (taken != null) {
+            err.println("portcullis: " + taken);
+            return Exit.FAILURE;
+        }
+        Portcullis server;
+        try {
+            server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
+        } catch (IOException e) {
+            // Taken between the check and the start: say which port, as above, rather than the bare message.
+            String now = hasCause(e, BindException.class) ? takenPort(config.listeners()) : null;
+            if (now == null) {
+                throw e;
+            }
+            err.println("portcullis: " + now);
+            return Exit.FAILURE;
+        }
         Thread shutdown = new Thread(() -> {
             // SIGTERM and SIGINT: close every connection with 1001, flush the audit log, then exit 0 rather
             // than the JVM's 143, because a requested stop that went well is a success.
@@ -175,6 +200,39 @@ public final class Main {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Which of the two listener ports another process holds, as a message saying what to do, or null. */
+    private static String takenPort(ListenerConfig listeners) {
+        for (Option option : List.of(Option.WS_PORT, Option.HTTP_PORT)) {
+            int port = option == Option.WS_PORT ? listeners.wsPort() : listeners.httpPort();
+            if (port != 0 && !canBind(listeners.bind(), port)) {
+                return "port " + port + " on " + listeners.bind() + " (--" + option.key() + ", env " + option.envName()
+                        + ") is already in use; stop what holds it, or pick another with --" + option.key()
+                        + " PORT (0 picks a free one)";
+            }
+        }
+        return null;
+    }
+
+    /** Binds the way the listeners do (address reuse on), so a port left in TIME_WAIT does not count as taken. */
+    private static boolean canBind(String host, int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Exit hashPassword(CommandLine cli, LoginConfig logins) throws IOException {

@@ -54,6 +54,11 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--") && !args[i + 1].equals("-h")) {
                 value = args[++i];
             }
+            if (value == null && Option.byKey(name).isEmpty() && !name.equals("role")) {
+                String key = name;
+                throw new IllegalArgumentException("unknown option --" + key + Suggest.nearest(key, flagNames())
+                        .map(s -> "; did you mean --" + s + "?").orElse(""));
+            }
             if (value == null) {
                 throw new IllegalArgumentException("--" + name + " needs a value");
             }
@@ -62,13 +67,31 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
                 continue;
             }
             String key = name;
-            Option option = Option.byKey(key)
-                    .orElseThrow(() -> new IllegalArgumentException("unknown option --" + key + " (see --help)"));
+            Option option = Option.byKey(key).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown option --" + key + Suggest.nearest(key, flagNames()).map(s -> "; did you mean --" + s + "?")
+                            .orElse("")));
             flags.put(option, value);
         }
         if (!roles.isEmpty() && !command.equals("add-user")) {
             throw new IllegalArgumentException("--role only applies to add-user");
         }
         return new CommandLine(command, positionals, flags, roles, help);
+    }
+
+    /** What a misspelt command may have meant: {@code adduser} for {@code add-user}. */
+    public static String unknownCommand(String word) {
+        List<String> commands = COMMANDS.stream().sorted().toList();
+        return "unknown command '" + word + "'" + Suggest.hint(word, commands)
+                + " (commands: serve, hash-password, add-user, gen-secret, gen-fernet-key)";
+    }
+
+    /** Every name that may follow {@code --}, for suggestions. */
+    private static List<String> flagNames() {
+        List<String> names = new ArrayList<>();
+        for (Option o : Option.values()) {
+            names.add(o.key());
+        }
+        names.addAll(List.of("role", "help", "version"));
+        return names;
     }
 }

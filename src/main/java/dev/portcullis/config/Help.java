@@ -30,7 +30,9 @@ public final class Help {
         b.append("""
                   -h, --help                    show this help
 
-                Exit codes: 0 ok, 1 failure (e.g. port in use), 2 bad usage or configuration.
+                Durations need a unit: 250ms, 5s, 10m, 1h, 2d (or ISO-8601 PT5S).
+                Exit codes: 0 ok, 1 failure to start (e.g. port in use), 2 bad usage or configuration,
+                70 an essential part died while serving.
                 """);
         return b.toString();
     }
