@@ -277,6 +277,10 @@ public final class Main {
         if (password == null || password.isEmpty()) {
             throw new IllegalArgumentException("empty password");
         }
+        if (password.codePointCount(0, password.length()) < LoginConfig.MIN_PASSWORD_CHARS) {
+            throw new IllegalArgumentException("the password is shorter than " + LoginConfig.MIN_PASSWORD_CHARS
+                    + " characters; choose a longer one (a few words make a good passphrase)");
+        }
         if (password.getBytes(StandardCharsets.UTF_8).length > LoginService.MAX_PASSWORD_BYTES) {
             throw new IllegalArgumentException("password is longer than " + LoginService.MAX_PASSWORD_BYTES
                     + " bytes; bcrypt would ignore the rest");

@@ -9,6 +9,7 @@ import dev.portcullis.Main;
 import dev.portcullis.auth.PasswordHasher;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
+import dev.portcullis.config.LoginConfig;
 import dev.portcullis.config.Option;
 import dev.portcullis.testing.TestServer;
 import java.io.ByteArrayInputStream;
@@ -276,6 +277,20 @@ class MainTest {
         Run r = run("long-enough-pw\n", "hash-password", "--role", "ops", "--bcrypt-cost", "4");
         assertEquals(Main.Exit.USAGE, r.exit());
         assertTrue(r.err().contains("--role"), r.err());
+    }
+
+    @Test
+    @DisplayName("A password shorter than MIN_PASSWORD_CHARS is refused with USAGE and the minimum, and nothing is written")
+    void passwordMinimum() {
+        String short11 = "x".repeat(LoginConfig.MIN_PASSWORD_CHARS - 1);
+        Run r = addUser("alice", short11);
+        assertEquals(Main.Exit.USAGE, r.exit());
+        assertTrue(r.err().contains("shorter than " + LoginConfig.MIN_PASSWORD_CHARS + " characters"), r.err());
+        assertFalse(Files.exists(users()));
+        assertEquals(Main.Exit.USAGE, run(short11 + "\n", "hash-password", "--bcrypt-cost", "4").exit());
+
+        assertEquals(Main.Exit.OK, addUser("alice", "é".repeat(LoginConfig.MIN_PASSWORD_CHARS)).exit(),
+                "the minimum counts characters, not bytes");
     }
 
     @Test
