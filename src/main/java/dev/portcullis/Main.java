@@ -24,6 +24,11 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
@@ -120,9 +125,25 @@ public final class Main {
             err.println("portcullis: " + e.getMessage());
             return Exit.USAGE;
         } catch (IOException e) {
-            err.println("portcullis: " + e.getMessage());
+            err.println("portcullis: " + describe(e));
             return Exit.FAILURE;
         }
+    }
+
+    /**
+     * The JDK's file exceptions carry only the path as their message ({@code portcullis: nope.json}); this
+     * adds what is wrong with it.
+     */
+    static String describe(IOException e) {
+        if (!(e instanceof FileSystemException f) || f.getReason() != null || f.getFile() == null) {
+            return e.getMessage();
+        }
+        String what = e instanceof NoSuchFileException ? "does not exist"
+                : e instanceof AccessDeniedException ? "permission denied for the user running portcullis"
+                : e instanceof FileAlreadyExistsException ? "already exists, where a directory or a new file was needed"
+                : e instanceof NotDirectoryException ? "is not a directory"
+                : "cannot be used (" + e.getClass().getSimpleName() + ")";
+        return f.getFile() + ": " + what + "; check the option that names it (see --help)";
     }
 
     private Exit serve(CommandLine cli, Config config) throws IOException {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.portcullis.Main;
 import dev.portcullis.auth.PasswordHasher;
@@ -371,5 +372,19 @@ class MainTest {
             assertFalse(r.err().contains("Exception"), r.err());
             assertEquals("", r.out());
         }
+    }
+
+    @Test
+    @DisplayName("A file the server cannot create is named with what is wrong, not only its path, and exits with FAILURE")
+    void unusableFileSaysWhatIsWrong() {
+        // Nothing can be created in /proc, not even by root, and the JDK reports that with the bare path.
+        assumeTrue(Files.isDirectory(Path.of("/proc/self")), "needs Linux's /proc");
+        Path audit = Path.of("/proc/portcullis-test/audit.log");
+        Run r = run("", "--data-dir", dir.resolve("data").toString(), "--ws-port", "0", "--http-port", "0",
+                "--audit-log", audit.toString());
+        assertEquals(Main.Exit.FAILURE, r.exit());
+        assertTrue(r.err().contains("portcullis: " + audit.getParent() + ": does not exist"), r.err());
+        assertFalse(r.err().contains("Exception"), r.err());
+        assertEquals("", r.out());
     }
 }
