@@ -54,10 +54,10 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--") && !args[i + 1].equals("-h")) {
                 value = args[++i];
             }
-            if (value == null && Option.byKey(name).isEmpty() && !name.equals("role")) {
-                String key = name;
-                throw new IllegalArgumentException("unknown option --" + key + Suggest.nearest(key, flagNames())
-                        .map(s -> "; did you mean --" + s + "?").orElse(""));
+            // Before the value check: a misspelt flag without a value is misspelt first of all.
+            if (!name.equals("role") && Option.byKey(name).isEmpty()) {
+                throw new IllegalArgumentException("unknown option --" + name
+                        + Suggest.nearest(name, flagNames()).map(s -> "; did you mean --" + s + "?").orElse(""));
             }
             if (value == null) {
                 throw new IllegalArgumentException("--" + name + " needs a value");
@@ -66,11 +66,7 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
                 roles.add(value);
                 continue;
             }
-            String key = name;
-            Option option = Option.byKey(key).orElseThrow(() -> new IllegalArgumentException(
-                    "unknown option --" + key + Suggest.nearest(key, flagNames()).map(s -> "; did you mean --" + s + "?")
-                            .orElse("")));
-            flags.put(option, value);
+            flags.put(Option.byKey(name).orElseThrow(), value);
         }
         if (!roles.isEmpty() && !command.equals("add-user")) {
             throw new IllegalArgumentException("--role only applies to add-user");
@@ -82,7 +78,7 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
     public static String unknownCommand(String word) {
         List<String> commands = COMMANDS.stream().sorted().toList();
         return "unknown command '" + word + "'" + Suggest.hint(word, commands)
-                + " (commands: serve, hash-password, add-user, gen-secret, gen-fernet-key)";
+                + " (commands: " + String.join(", ", commands) + ")";
     }
 
     /** Every name that may follow {@code --}, for suggestions. */

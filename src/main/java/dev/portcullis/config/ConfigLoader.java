@@ -3,8 +3,10 @@ package dev.portcullis.config;
 import dev.portcullis.limit.RateSpec;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -209,10 +211,10 @@ public final class ConfigLoader {
         String text;
         try {
             text = Files.readString(Path.of(path), StandardCharsets.UTF_8);
-            try (Reader in = new java.io.StringReader(text)) {
+            try (Reader in = new StringReader(text)) {
                 props.load(in);
             }
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("the config file " + path + " (from " + from + ") does not exist");
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("cannot read the config file " + path + " (from " + from + "): "

@@ -305,7 +305,7 @@ class MainTest {
         Run far = run("", "frobnicate");
         assertEquals(Main.Exit.USAGE, far.exit());
         assertFalse(far.err().contains("did you mean"), far.err());
-        assertTrue(far.err().contains("commands: serve, hash-password, add-user"), far.err());
+        assertTrue(far.err().contains("commands: add-user, gen-fernet-key, gen-secret, hash-password, serve"), far.err());
     }
 
     @Test
