@@ -9,6 +9,8 @@ import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
 import dev.portcullis.config.Help;
+import dev.portcullis.config.ListenerConfig;
+import dev.portcullis.config.Option;
 import dev.portcullis.config.LoginConfig;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.server.Portcullis;
@@ -18,7 +20,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.Arrays;
@@ -87,7 +97,10 @@ public final class Main {
                 out.print(Help.text());
                 return Exit.OK;
             }
-            config = new ConfigLoader(env).load(cli.flags());
+            ConfigLoader loader = new ConfigLoader(env);
+            // Before loading: a misspelt variable may be why a value is missing or wrong.
+            loader.unknownEnvironment().forEach(w -> err.println("portcullis: warning: " + w));
+            config = loader.load(cli.flags());
         } catch (IllegalArgumentException e) {
             err.println("portcullis: " + e.getMessage());
             err.println("Run with --help for the list of options.");
@@ -112,16 +125,49 @@ public final class Main {
             err.println("portcullis: " + e.getMessage());
             return Exit.USAGE;
         } catch (IOException e) {
-            err.println("portcullis: " + e.getMessage());
+            err.println("portcullis: " + describe(e));
             return Exit.FAILURE;
         }
     }
 
+    /**
+     * The JDK's file exceptions carry only the path as their message ({@code portcullis: nope.json}); this
+     * adds what is wrong with it.
+     */
+    static String describe(IOException e) {
+        if (!(e instanceof FileSystemException f) || f.getReason() != null || f.getFile() == null) {
+            return e.getMessage();
+        }
+        String what = e instanceof NoSuchFileException ? "does not exist"
+                : e instanceof AccessDeniedException ? "permission denied for the user running portcullis"
+                : e instanceof FileAlreadyExistsException ? "already exists, where a directory or a new file was needed"
+                : e instanceof NotDirectoryException ? "is not a directory"
+                : "cannot be used (" + e.getClass().getSimpleName() + ")";
+        return f.getFile() + ": " + what + "; check the option that names it (see --help)";
+    }
+
     private Exit serve(CommandLine cli, Config config) throws IOException {
         if (!cli.positionals().isEmpty()) {
-            throw new IllegalArgumentException("unexpected argument '" + cli.positionals().get(0) + "'");
+            throw new IllegalArgumentException(CommandLine.unknownCommand(cli.positionals().get(0)));
         }
-        Portcullis server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
+        // Checked before starting, because the WebSocket library reports a taken port with a stack trace.
+        String taken = takenPort(config.listeners());
+        if (taken != null) {
+            err.println("portcullis: " + taken);
+            return Exit.FAILURE;
+        }
+        Portcullis server;
+        try {
+            server = Portcullis.start(config, Clock.systemUTC(), new SecureRandom(), err);
+        } catch (IOException e) {
+            // Taken between the check and the start: say which port, as above, rather than the bare message.
+            String now = hasCause(e, BindException.class) ? takenPort(config.listeners()) : null;
+            if (now == null) {
+                throw e;
+            }
+            err.println("portcullis: " + now);
+            return Exit.FAILURE;
+        }
         Thread shutdown = new Thread(() -> {
             // SIGTERM and SIGINT: close every connection with 1001, flush the audit log, then exit 0 rather
             // than the JVM's 143, because a requested stop that went well is a success.
@@ -177,6 +223,39 @@ public final class Main {
         }
     }
 
+    /** Which of the two listener ports another process holds, as a message saying what to do, or null. */
+    private static String takenPort(ListenerConfig listeners) {
+        for (Option option : List.of(Option.WS_PORT, Option.HTTP_PORT)) {
+            int port = option == Option.WS_PORT ? listeners.wsPort() : listeners.httpPort();
+            if (port != 0 && !canBind(listeners.bind(), port)) {
+                return "port " + port + " on " + listeners.bind() + " (--" + option.key() + ", env " + option.envName()
+                        + ") is already in use; stop what holds it, or pick another with --" + option.key()
+                        + " PORT (0 picks a free one)";
+            }
+        }
+        return null;
+    }
+
+    /** Binds the way the listeners do (address reuse on), so a port left in TIME_WAIT does not count as taken. */
+    private static boolean canBind(String host, int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(true);
+            probe.bind(new InetSocketAddress(host, port));
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private Exit hashPassword(CommandLine cli, LoginConfig logins) throws IOException {
         if (!cli.positionals().isEmpty()) {
             throw new IllegalArgumentException("hash-password takes no arguments; it reads the password from stdin");
@@ -218,6 +297,10 @@ public final class Main {
         }
         if (password == null || password.isEmpty()) {
             throw new IllegalArgumentException("empty password");
+        }
+        if (password.codePointCount(0, password.length()) < LoginConfig.MIN_PASSWORD_CHARS) {
+            throw new IllegalArgumentException("the password is shorter than " + LoginConfig.MIN_PASSWORD_CHARS
+                    + " characters; choose a longer one (a few words make a good passphrase)");
         }
         if (password.getBytes(StandardCharsets.UTF_8).length > LoginService.MAX_PASSWORD_BYTES) {
             throw new IllegalArgumentException("password is longer than " + LoginService.MAX_PASSWORD_BYTES

@@ -54,6 +54,11 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
             } else if (i + 1 < args.length && !args[i + 1].startsWith("--") && !args[i + 1].equals("-h")) {
                 value = args[++i];
             }
+            // Before the value check: a misspelt flag without a value is misspelt first of all.
+            if (!name.equals("role") && Option.byKey(name).isEmpty()) {
+                throw new IllegalArgumentException("unknown option --" + name
+                        + Suggest.nearest(name, flagNames()).map(s -> "; did you mean --" + s + "?").orElse(""));
+            }
             if (value == null) {
                 throw new IllegalArgumentException("--" + name + " needs a value");
             }
@@ -61,14 +66,28 @@ public record CommandLine(String command, List<String> positionals, Map<Option, 
                 roles.add(value);
                 continue;
             }
-            String key = name;
-            Option option = Option.byKey(key)
-                    .orElseThrow(() -> new IllegalArgumentException("unknown option --" + key + " (see --help)"));
-            flags.put(option, value);
+            flags.put(Option.byKey(name).orElseThrow(), value);
         }
         if (!roles.isEmpty() && !command.equals("add-user")) {
             throw new IllegalArgumentException("--role only applies to add-user");
         }
         return new CommandLine(command, positionals, flags, roles, help);
+    }
+
+    /** What a misspelt command may have meant: {@code adduser} for {@code add-user}. */
+    public static String unknownCommand(String word) {
+        List<String> commands = COMMANDS.stream().sorted().toList();
+        return "unknown command '" + word + "'" + Suggest.hint(word, commands)
+                + " (commands: " + String.join(", ", commands) + ")";
+    }
+
+    /** Every name that may follow {@code --}, for suggestions. */
+    private static List<String> flagNames() {
+        List<String> names = new ArrayList<>();
+        for (Option o : Option.values()) {
+            names.add(o.key());
+        }
+        names.addAll(List.of("role", "help", "version"));
+        return names;
     }
 }

@@ -12,6 +12,11 @@ import java.util.Objects;
  * @param queue             logins that may wait for a thread before more are refused
  */
 public record LoginConfig(Path usersFile, boolean usersFileExplicit, int bcryptCost, int threads, int queue) {
+    /**
+     * The shortest password {@code add-user} and {@code hash-password} accept, in characters: twelve resist an
+     * offline guess at a leaked hash for years even at a low bcrypt cost, and a passphrase reaches it easily.
+     */
+    public static final int MIN_PASSWORD_CHARS = 12;
 
     public LoginConfig {
         Objects.requireNonNull(usersFile, "usersFile");

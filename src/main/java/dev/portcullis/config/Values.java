@@ -16,19 +16,37 @@ public final class Values {
     private Values() {
     }
 
-    /** {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 2d}, a bare number of seconds, or ISO-8601 {@code PT5S}. */
+    /** The forms an option's duration may take, for messages: a bare number has no unit to go by. */
+    public static final String DURATION_FORMS = "250ms, 5s, 10m, 1h, 2d or ISO-8601 PT5S";
+
+    /**
+     * An option's duration: {@code 250ms}, {@code 5s}, {@code 10m}, {@code 1h}, {@code 2d} or ISO-8601
+     * {@code PT5S}. A bare number is refused: {@code --token-ttl 5} read as seconds would surprise anyone
+     * who meant minutes or hours.
+     */
     public static Duration duration(String text) {
+        if (text.strip().matches("\\d+")) {
+            throw new IllegalArgumentException("'" + text + "' has no unit; write it as " + DURATION_FORMS);
+        }
+        return durationOrSeconds(text);
+    }
+
+    /**
+     * A duration as the admin API takes it (protocol.md §12.3): any form of {@link #duration}, or a bare number
+     * of seconds, which a JSON number in a request body turns into.
+     */
+    public static Duration durationOrSeconds(String text) {
         String s = text.strip();
         if (s.startsWith("P") || s.startsWith("p")) {
             try {
                 return Duration.parse(s.toUpperCase(Locale.ROOT));
             } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("not a duration: '" + text + "'");
+                throw new IllegalArgumentException("not a duration: '" + text + "' (try " + DURATION_FORMS + ")");
             }
         }
         Matcher m = DURATION.matcher(s);
         if (!m.matches()) {
-            throw new IllegalArgumentException("not a duration: '" + text + "' (try 250ms, 5s, 10m, 1h or 2d)");
+            throw new IllegalArgumentException("not a duration: '" + text + "' (try " + DURATION_FORMS + ")");
         }
         String unit = m.group(2) == null ? "s" : m.group(2);
         try {

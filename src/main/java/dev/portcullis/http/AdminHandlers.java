@@ -49,7 +49,7 @@ final class AdminHandlers {
         }
         Instant until;
         try {
-            Duration duration = body.hasNonNull("duration") ? Values.duration(body.get("duration").asText()) : DEFAULT_BLOCK;
+            Duration duration = body.hasNonNull("duration") ? Values.durationOrSeconds(body.get("duration").asText()) : DEFAULT_BLOCK;
             if (duration.isZero() || duration.isNegative()) {
                 throw new IllegalArgumentException("must be positive");
             }

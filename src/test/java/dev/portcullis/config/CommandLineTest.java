@@ -158,4 +158,27 @@ class CommandLineTest {
         assertThrows(UnsupportedOperationException.class, () -> cli.roles().add("x"));
         assertThrows(UnsupportedOperationException.class, () -> cli.positionals().add("x"));
     }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"--ws-prot 9000", "--ws-prot=9000", "--ws-prot", "--bcrypt-cots 4 add-user alice"})
+    @DisplayName("A misspelt option, with or without a value, is refused with the nearest option")
+    void misspeltOptionSuggestsNearest(String line) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CommandLine.parse(line.split(" ")));
+        assertTrue(e.getMessage().matches("unknown option --\\S+; did you mean --(ws-port|bcrypt-cost)\\?"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("An option nothing like a known one gets no suggestion rather than a wrong one")
+    void farOptionGetsNoSuggestion() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CommandLine.parse("--zz", "1"));
+        assertEquals("unknown option --zz", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("A misspelt command is named with the nearest command")
+    void unknownCommandSuggestsNearest() {
+        assertTrue(CommandLine.unknownCommand("adduser").startsWith("unknown command 'adduser'; did you mean add-user?"));
+        assertTrue(CommandLine.unknownCommand("hash-pasword").contains("did you mean hash-password?"));
+        assertFalse(CommandLine.unknownCommand("alice").contains("did you mean"));
+    }
 }

@@ -273,16 +273,91 @@ class ConfigLoaderTest {
     }
 
     @Test
-    @DisplayName("An invalid value from the environment or the config file also names the option")
-    void invalidValueFromEnvOrFileNamesOption() throws IOException {
+    @DisplayName("An invalid value from the environment names the variable, and from the config file its key and line")
+    void invalidValueFromEnvOrFileNamesItsSource() throws IOException {
         IllegalArgumentException fromEnv = assertThrows(IllegalArgumentException.class,
                 () -> load(Map.of("PORTCULLIS_WS_PORT", "eighty"), Map.of()));
-        assertTrue(fromEnv.getMessage().contains("--ws-port"), fromEnv.getMessage());
+        assertEquals("PORTCULLIS_WS_PORT: not a whole number: 'eighty'", fromEnv.getMessage());
 
-        Path file = propertiesFile("p.properties", "auth-timeout=forever\n");
+        Path file = propertiesFile("p.properties", "# timeouts\nbind=127.0.0.1\n\nauth-timeout = forever\n");
         IllegalArgumentException fromFile = assertThrows(IllegalArgumentException.class,
                 () -> load(Map.of(), flags(Option.CONFIG, file.toString())));
-        assertTrue(fromFile.getMessage().contains("--auth-timeout"), fromFile.getMessage());
+        assertTrue(fromFile.getMessage().startsWith("auth-timeout (config file " + file + ", line 4): not a duration"),
+                fromFile.getMessage());
+    }
+
+    @Test
+    @DisplayName("A range check of a value from the environment or the config file names that source, not the flag")
+    void rangeCheckNamesItsSource() throws IOException {
+        IllegalArgumentException fromEnv = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of("PORTCULLIS_WS_PORT", "70000"), Map.of()));
+        assertEquals("PORTCULLIS_WS_PORT must be between 0 and 65535", fromEnv.getMessage());
+
+        Path file = propertiesFile("p.properties", "max-rooms-per-connection=0\n");
+        IllegalArgumentException fromFile = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of(), flags(Option.CONFIG, file.toString())));
+        assertEquals("max-rooms-per-connection (config file " + file + ", line 1) must be at least 1",
+                fromFile.getMessage());
+
+        IllegalArgumentException fromFlag = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of("PORTCULLIS_WS_PORT", "1"), flags(Option.WS_PORT, "70000")));
+        assertEquals("--ws-port must be between 0 and 65535", fromFlag.getMessage());
+    }
+
+    @Test
+    @DisplayName("A duration without a unit is refused wherever it comes from, with the accepted forms")
+    void bareDurationRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of("PORTCULLIS_TOKEN_TTL", "5"), Map.of()));
+        assertTrue(e.getMessage().startsWith("PORTCULLIS_TOKEN_TTL: '5' has no unit; write it as 250ms, 5s, 10m, 1h, 2d"),
+                e.getMessage());
+    }
+
+    @Test
+    @DisplayName("An unknown key in the config file is refused with its line and the nearest key")
+    void unknownFileKeySuggestsNearest() throws IOException {
+        Path file = propertiesFile("p.properties", "bind=127.0.0.1\nws_port=9000\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of(), flags(Option.CONFIG, file.toString())));
+        assertEquals("unknown key 'ws_port' in config file " + file + ", line 2; did you mean ws-port?", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("A config file that does not exist is refused, naming the option that named it")
+    void missingConfigFileNamesItsSource() {
+        Path file = dir.resolve("absent.properties");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of("PORTCULLIS_CONFIG", file.toString()), Map.of()));
+        assertEquals("the config file " + file + " (from PORTCULLIS_CONFIG) does not exist", e.getMessage());
+    }
+
+    @Test
+    @DisplayName("A rooms file that does not exist is a configuration error naming the file and its source")
+    void missingRoomsFile() throws IOException {
+        Path rooms = dir.resolve("nope.json");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> load(Map.of(), flags(Option.ROOMS, rooms.toString())));
+        assertTrue(e.getMessage().startsWith("--rooms: the rooms file " + rooms + " does not exist; create it"),
+                e.getMessage());
+        Files.writeString(rooms, "{}");
+        assertEquals(rooms, load(Map.of(), flags(Option.ROOMS, rooms.toString())).rooms().rulesFile());
+    }
+
+    @Test
+    @DisplayName("Every PORTCULLIS_ variable that is no option gets a warning with the nearest option; others none")
+    void unknownEnvironmentWarnings() {
+        Map<String, String> env = new HashMap<>();
+        env.put("PORTCULLIS_WS_PROT", "1");
+        env.put("PORTCULLIS_ZZZZZZZZZZZZ", "1");
+        env.put("PORTCULLIS_WS_PORT", "1");
+        env.put("PORTCULLIS_PASSWORD", "for the example client");
+        env.put("HOME", "/root");
+        List<String> warnings = new ConfigLoader(env).unknownEnvironment();
+        assertEquals(2, warnings.size(), warnings.toString());
+        assertTrue(warnings.get(0).contains("PORTCULLIS_WS_PROT is not an option and is ignored; did you mean"
+                + " PORTCULLIS_WS_PORT?"), warnings.get(0));
+        assertTrue(warnings.get(1).contains("PORTCULLIS_ZZZZZZZZZZZZ"), warnings.get(1));
+        assertFalse(warnings.get(1).contains("did you mean"), warnings.get(1));
     }
 
     @Test

@@ -22,14 +22,12 @@ class ValuesTest {
             "10m, 600000",
             "1h, 3600000",
             "2d, 172800000",
-            "30, 30000",
-            "0, 0",
             "PT5S, 5000",
             "PT1M30S, 90000",
             "pt2h, 7200000",
             "' 5s ', 5000"
     })
-    @DisplayName("A duration with a unit suffix, a bare number of seconds or an ISO-8601 text parses to the right length")
+    @DisplayName("A duration with a unit suffix or an ISO-8601 text parses to the right length")
     void parsesDurations(String text, long millis) {
         assertEquals(Duration.ofMillis(millis), Values.duration(text));
     }
@@ -40,6 +38,22 @@ class ValuesTest {
     void rejectsBadDurations(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.duration(text));
         assertTrue(e.getMessage().contains("'" + text + "'"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "\"{0}\" is rejected for its missing unit")
+    @ValueSource(strings = {"5", "0", " 30 ", "3600"})
+    @DisplayName("An option's duration without a unit is refused with the forms it may take, not read as seconds")
+    void rejectsBareNumbers(String text) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Values.duration(text));
+        assertTrue(e.getMessage().contains("no unit"), e.getMessage());
+        assertTrue(e.getMessage().contains("250ms, 5s, 10m, 1h, 2d"), e.getMessage());
+    }
+
+    @Test
+    @DisplayName("The admin API's duration still takes a bare number of seconds (protocol.md §12.3)")
+    void adminDurationTakesSeconds() {
+        assertEquals(Duration.ofSeconds(30), Values.durationOrSeconds("30"));
+        assertEquals(Duration.ofHours(2), Values.durationOrSeconds("2h"));
     }
 
     @ParameterizedTest(name = "\"{0}\" is {1} bytes")
