@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.RedisServer;
 import dev.portcullis.testing.Servers;
+import dev.portcullis.testing.Slowdown;
 import dev.portcullis.testing.TestServer;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -160,13 +161,15 @@ class ClusterTest {
         TestServer a = instance();
         TestServer b = instance();
         String token = a.login("alice", TestServer.PASSWORD);
-        RecordingClient onB = b.authenticatedWith(token);
-        servers.track(onB);
+        RecordingClient onA = servers.track(a.authenticatedWith(token));
+        RecordingClient onB = servers.track(b.authenticatedWith(token));
+        long start = System.nanoTime();
         HttpResponse<String> out = post(a, "/auth/logout", token, "{}");
         assertEquals(200, out.statusCode());
-        long loggedOut = System.nanoTime();
+        onA.awaitClose(1008, "Token revoked");
+        Duration here = since(start);
         onB.awaitClose(1008, "Token revoked");
-        assertWithinOneSecond(loggedOut);
+        assertReachedOtherInstance(here, since(start));
         RecordingClient retry = b.connect();
         servers.track(retry);
         retry.auth(token);
@@ -178,14 +181,16 @@ class ClusterTest {
     void blockReachesEveryInstance() {
         TestServer a = instance();
         TestServer b = instance();
-        RecordingClient bobOnB = b.authenticated("bob");
-        servers.track(bobOnB);
+        RecordingClient bobOnA = servers.track(a.authenticated("bob"));
+        RecordingClient bobOnB = servers.track(b.authenticated("bob"));
         String admin = a.login("root", TestServer.PASSWORD);
+        long start = System.nanoTime();
         HttpResponse<String> blocked = post(a, "/admin/block", admin, "{\"user\":\"bob\",\"duration\":\"10m\"}");
         assertEquals(200, blocked.statusCode(), blocked.body());
-        long at = System.nanoTime();
+        bobOnA.awaitClose(1008, "Blocked for abuse");
+        Duration here = since(start);
         bobOnB.awaitClose(1008, "Blocked for abuse");
-        assertWithinOneSecond(at);
+        assertReachedOtherInstance(here, since(start));
         RecordingClient retry = b.connect();
         servers.track(retry);
         retry.auth(b.login("bob", TestServer.PASSWORD));
@@ -195,9 +200,17 @@ class ClusterTest {
         assertTrue(list.body().contains("\"bob\""), list.body());
     }
 
-    private static void assertWithinOneSecond(long sinceNanos) {
-        Duration took = Duration.ofNanos(System.nanoTime() - sinceNanos);
-        assertTrue(took.compareTo(WITHIN_ONE_SECOND) <= 0, "took " + took.toMillis() + " ms");
+    private static Duration since(long startNanos) {
+        return Duration.ofNanos(System.nanoTime() - startNanos);
+    }
+
+    /**
+     * The close on the other instance came within a second, or, on a machine so loaded that the close on the
+     * instance that made the change was slow too, within ten times that: pushed through Redis either way,
+     * never left for the periodic re-validation (§13.5, minutes away).
+     */
+    private static void assertReachedOtherInstance(Duration here, Duration there) {
+        Slowdown.assertNotSlowerThan(here, WITHIN_ONE_SECOND, there, "the close on the other instance");
     }
 
     @Test
@@ -293,12 +306,15 @@ class ClusterTest {
                 return true; // no answer within 50 ms: the server is asleep
             }
         });
-        for (int i = 0; i < 300; i++) {
-            alice.send("{\"type\":\"message\",\"room\":\"r\",\"id\":\"m" + i + "\",\"payload\":" + i + "}");
+        // The server closes while the messages still come: once its close has arrived the JDK client answers
+        // it and refuses further writes ("Output closed"), so the first refused write ends the pile.
+        int sent = 0;
+        while (sent < 300 && alice.sendUnlessClosed(
+                "{\"type\":\"message\",\"room\":\"r\",\"id\":\"m" + sent + "\",\"payload\":" + sent + "}")) {
+            sent++;
         }
         RecordingClient.Closed closed = alice.awaitClose();
-        assertEquals(1011, closed.code());
-        assertEquals("Try again later", closed.reason());
+        assertEquals(new RecordingClient.Closed(1011, "Try again later"), closed, "after " + sent + " messages");
     }
 
     /** POST with a bearer token, and {@code body} as JSON (none when null). */

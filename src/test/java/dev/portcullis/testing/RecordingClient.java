@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
@@ -15,6 +16,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -67,6 +69,22 @@ public final class RecordingClient implements WebSocket.Listener, AutoCloseable 
     public RecordingClient send(String text) {
         socket.sendText(text, true).join();
         return this;
+    }
+
+    /**
+     * Sends like {@link #send}, for a test that goes on sending while the server may close: false when the
+     * write failed because the connection was closing or gone, which the test then proves with awaitClose.
+     */
+    public boolean sendUnlessClosed(String text) {
+        try {
+            socket.sendText(text, true).join();
+            return true;
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof IOException) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     public RecordingClient sendBinary(byte[] bytes) {
