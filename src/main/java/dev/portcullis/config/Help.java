@@ -11,16 +11,17 @@ public final class Help {
         StringBuilder b = new StringBuilder(("""
                 Portcullis: a WebSocket server whose gate stays down until a client proves who it is.
 
-                Usage:
-                  java -jar portcullis.jar [serve] [OPTIONS]              start the server (default)
-                  java -jar portcullis.jar hash-password [OPTIONS]        read a password from stdin, print its bcrypt hash
-                  java -jar portcullis.jar add-user NAME [--role R]... [OPTIONS]
+                Usage (./run.sh builds target/portcullis.jar if needed and passes everything on to
+                java -jar target/portcullis.jar):
+                  ./run.sh [serve] [OPTIONS]                              start the server (default)
+                  ./run.sh hash-password [OPTIONS]                        read a password from stdin, print its bcrypt hash
+                  ./run.sh add-user NAME [--role R]... [OPTIONS]
                                                                           add or replace a user in the users file
                                                                           (password from the terminal or stdin; default role 'user')
                                                                           passwords: at least %d characters, at most %d bytes
-                  java -jar portcullis.jar gen-secret                     print a fresh 256-bit secret for --jwt-secret-file
-                  java -jar portcullis.jar gen-fernet-key                 print a fresh Fernet key for --fernet-keys
-                  java -jar portcullis.jar --version                      print the version
+                  ./run.sh gen-secret                                     print a fresh 256-bit secret for --jwt-secret-file
+                  ./run.sh gen-fernet-key                                 print a fresh Fernet key for --fernet-keys
+                  ./run.sh --version                                      print the version
 
                 Options (precedence: flag > environment variable > --config file > default):
                 """).formatted(LoginConfig.MIN_PASSWORD_CHARS, LoginService.MAX_PASSWORD_BYTES));
