@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import dev.portcullis.Threads;
 import dev.portcullis.auth.PrivateFiles;
 import java.io.BufferedWriter;
+import java.io.Flushable;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.StringWriter;
@@ -17,9 +18,11 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * Lines are built on the caller's thread (Jackson escapes every user-controlled string) and written by a
  * thread of their own, so a slow disk never stalls a WebSocket worker. Credentials are never passed in.
  */
-public final class AuditLog implements AutoCloseable {
+public final class AuditLog implements Flushable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AuditLog.class);
     private static final JsonFactory JSON = new JsonFactory();
     /** Usernames from failed logins are attacker-chosen; keep a line's size bounded. */
@@ -222,6 +225,29 @@ public final class AuditLog implements AutoCloseable {
             });
         } catch (RejectedExecutionException e) {
             log.warn("audit event after shutdown dropped: {}", line.event);
+        }
+    }
+
+    /**
+     * Returns once every event recorded before the call is on disk, so a reader of the file sees them.
+     * Waits at most five seconds; after {@link #close()} it returns at once (close drains the queue).
+     */
+    @Override
+    public void flush() throws IOException {
+        try {
+            writer.submit(() -> {
+                out.flush();
+                return null;
+            }).get(5, TimeUnit.SECONDS);
+        } catch (RejectedExecutionException e) {
+            // Closed: close() has written everything already.
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IOException("audit log did not drain within 5 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while flushing the audit log");
         }
     }
 

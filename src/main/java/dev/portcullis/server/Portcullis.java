@@ -84,6 +84,7 @@ public final class Portcullis implements AutoCloseable {
     private int httpPort;
     private RoomRegistry rooms;
     private Metrics metrics;
+    private AuditLog audit;
 
     private Portcullis(Config config) {
         this.config = config;
@@ -119,7 +120,7 @@ public final class Portcullis implements AutoCloseable {
         firstRun.ensureUsersFile(hasher, random);
         UserStore users = UserStore.open(config.logins().usersFile());
 
-        AuditLog audit = own(AuditLog.open(config.storage().auditLog(), clock));
+        audit = own(AuditLog.open(config.storage().auditLog(), clock));
         AuthConfig auth = config.auth();
         TokenIssuer issuer = new TokenIssuer(secret, auth.issuer(), auth.tokenTtl(), clock);
         TokenVerifier verifier = new TokenVerifier(secret, auth.issuer(), auth.clockLeeway(), clock);
@@ -307,6 +308,11 @@ public final class Portcullis implements AutoCloseable {
     /** The server's metrics, as {@code GET /metrics} shows them. */
     public Metrics metrics() {
         return metrics;
+    }
+
+    /** The security event log; {@link AuditLog#flush()} makes what was recorded so far readable in its file. */
+    public AuditLog audit() {
+        return audit;
     }
 
     /** The live rooms, for tests and metrics. */

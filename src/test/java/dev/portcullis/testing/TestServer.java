@@ -175,6 +175,8 @@ public final class TestServer implements AutoCloseable {
     /** The audit log so far, one parsed object per line. */
     public List<JsonNode> auditEvents() {
         try {
+            // Events are written by a thread of their own; wait until those recorded so far are in the file.
+            server.audit().flush();
             Path file = dataDir.resolve("audit.log");
             List<JsonNode> events = new ArrayList<>();
             if (Files.exists(file)) {
@@ -190,6 +192,7 @@ public final class TestServer implements AutoCloseable {
 
     public String auditText() {
         try {
+            server.audit().flush();
             Path file = dataDir.resolve("audit.log");
             return Files.exists(file) ? Files.readString(file) : "";
         } catch (IOException e) {
