@@ -314,7 +314,9 @@ public final class Main {
      * Java-WebSocket stays at info or above: at debug and trace it prints frame contents, tokens included.
      * Its socket and framing classes are silenced: all they report at error level is a peer's protocol
      * violation, with a stack trace, which would let any client flood the log; the audit log records the
-     * resulting close code instead.
+     * resulting close code instead. Its server class is silenced too: the one error it logs that matters,
+     * a listener that could not bind or died, is reported with its cause through onError (a message at
+     * start, the liveness failure later), and the library's own stack trace would come before that message.
      */
     private static void configureLogging(String level) {
         setIfAbsent("org.slf4j.simpleLogger.defaultLogLevel", level);
@@ -322,6 +324,7 @@ public final class Main {
                 List.of("trace", "debug").contains(level) ? "info" : level);
         setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.WebSocketImpl", "off");
         setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.drafts", "off");
+        setIfAbsent("org.slf4j.simpleLogger.log.org.java_websocket.server.WebSocketServer", "off");
         setIfAbsent("org.slf4j.simpleLogger.showDateTime", "true");
         setIfAbsent("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSZ");
         setIfAbsent("org.slf4j.simpleLogger.showThreadName", "true");
