@@ -220,12 +220,7 @@ class HostilePeerTest {
             // The server's deadline starts at its accept, which is no earlier than open() returning here.
             long connected = System.nanoTime();
             c.writeRaw("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n".getBytes(StandardCharsets.US_ASCII));
-            c.awaitEndOfStream();
-            long tookMs = (System.nanoTime() - connected) / 1_000_000;
-            assertTrue(tookMs >= HANDSHAKE_TIMEOUT_MS - TIMER_SLACK_MS, "closed before the deadline: " + tookMs + " ms");
-            // Without the option the default 5 s deadline would close it; nothing else closes a pending upgrade.
-            assertTrue(tookMs < DEFAULT_HANDSHAKE_TIMEOUT_MS / 2, "closed by --handshake-timeout, not the default: "
-                    + tookMs + " ms");
+            assertClosedByHandshakeTimeout(c, connected);
         }
     }
 
@@ -233,8 +228,18 @@ class HostilePeerTest {
     @DisplayName("§10: a connection that sends nothing at all is closed after --handshake-timeout")
     void silentTcp() {
         try (RawClient c = RawClient.open(server.wsPort(), 0)) {
-            c.awaitEndOfStream();
+            assertClosedByHandshakeTimeout(c, System.nanoTime());
         }
+    }
+
+    /** The server ends {@code c}'s stream, with no answer, at --handshake-timeout after {@code connected}. */
+    private static void assertClosedByHandshakeTimeout(RawClient c, long connected) {
+        assertEquals(0, c.awaitEndOfStream(), "a pending upgrade is closed without an HTTP answer");
+        long tookMs = (System.nanoTime() - connected) / 1_000_000;
+        assertTrue(tookMs >= HANDSHAKE_TIMEOUT_MS - TIMER_SLACK_MS, "closed before the deadline: " + tookMs + " ms");
+        // Without the option the default 5 s deadline would close it; nothing else closes a pending upgrade.
+        assertTrue(tookMs < DEFAULT_HANDSHAKE_TIMEOUT_MS / 2, "closed by --handshake-timeout, not the default: "
+                + tookMs + " ms");
     }
 
     @Test
@@ -246,7 +251,7 @@ class HostilePeerTest {
                 req.append("X-Filler: ").append("z".repeat(100)).append("\r\n");
             }
             c.writeRaw(req.toString().getBytes(StandardCharsets.US_ASCII));
-            c.awaitEndOfStream();
+            assertEquals(0, c.awaitEndOfStream(), "cut off without an HTTP answer (protocol.md §10)");
         }
     }
 
