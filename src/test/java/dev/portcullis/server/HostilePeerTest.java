@@ -138,9 +138,12 @@ class HostilePeerTest {
     @DisplayName("§10: an authenticated peer gets a burst of 20 control frames, then 2 a second; a flood closes with 1008")
     void pingFloodAfterAuth() {
         try (RawClient c = server.rawAuthenticated("alice", 0)) {
+            // One write: the server closes after the burst, and frame-by-frame writes past that would fail.
+            ByteArrayOutputStream flood = new ByteArrayOutputStream();
             for (int i = 0; i < 200; i++) {
-                c.writeRaw(RawClient.frame(i % 2 == 0 ? RawClient.PING : RawClient.PONG, true, new byte[0], true));
+                flood.writeBytes(RawClient.frame(i % 2 == 0 ? RawClient.PING : RawClient.PONG, true, new byte[0], true));
             }
+            c.writeRaw(flood.toByteArray());
             RawClient.Frame close = c.readUntilClose();
             assertNotNull(close, "the flood was not stopped");
             assertEquals(1008, close.closeCode());
