@@ -8,17 +8,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.portcullis.protocol.RoomName;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The client's side of the wire format (protocol.md §4): what it sends, and what it reads back. Thread-safe. */
 final class ClientCodec {
-    /** protocol.md §4.4: room names the server accepts. Checked here so a bad name is a local error. */
-    private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
     /** protocol.md §4.7: longer ids are refused as malformed. */
     static final int MAX_ID_CHARS = 128;
     /** The server's own parser limits (protocol.md §10): a payload past them would be refused anyway. */
@@ -65,9 +63,10 @@ final class ClientCodec {
             .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
+    /** Checked here (protocol.md §4.4) so that a bad name is a local error, not a refusal from the server. */
     static void checkRoom(String room) {
-        if (room == null || !ROOM.matcher(room).matches()) {
-            throw new IllegalArgumentException("room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
+        if (!RoomName.isValid(room)) {
+            throw new IllegalArgumentException(RoomName.RULE);
         }
     }
 
