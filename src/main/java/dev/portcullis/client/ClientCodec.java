@@ -1,13 +1,10 @@
 package dev.portcullis.client;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.portcullis.protocol.ProtocolJson;
 import dev.portcullis.protocol.RoomName;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -17,12 +14,6 @@ import java.util.List;
 
 /** The client's side of the wire format (protocol.md §4): what it sends, and what it reads back. Thread-safe. */
 final class ClientCodec {
-    /** protocol.md §4.7: longer ids are refused as malformed. */
-    static final int MAX_ID_CHARS = 128;
-    /** The server's own parser limits (protocol.md §10): a payload past them would be refused anyway. */
-    private static final int MAX_NESTING_DEPTH = 32;
-    private static final int MAX_NUMBER_LENGTH = 64;
-
     /** A message from the server; unknown types are kept only so they can be ignored. */
     sealed interface Inbound {
     }
@@ -54,14 +45,11 @@ final class ClientCodec {
     record Unknown(String type) implements Inbound {
     }
 
-    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_NESTING_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).build())
-            .build())
-            // Payload numbers keep their digits both ways, as the server relays them (protocol.md §4.7).
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * The server's own settings: a payload past its parser limits (protocol.md §10) would be refused anyway,
+     * and payload numbers keep their digits both ways, as the server relays them (protocol.md §4.7).
+     */
+    private final ObjectMapper json = ProtocolJson.mapper();
 
     /** Checked here (protocol.md §4.4) so that a bad name is a local error, not a refusal from the server. */
     static void checkRoom(String room) {

@@ -1,5 +1,6 @@
 package dev.portcullis.client;
 
+import dev.portcullis.protocol.MessageCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -133,8 +134,8 @@ public final class PortcullisClient implements AutoCloseable {
     public CompletableFuture<RoomMessage> send(String room, String payloadJson, String id) {
         ClientCodec.checkRoom(room);
         codec.checkPayload(payloadJson);
-        if (id != null && id.length() > ClientCodec.MAX_ID_CHARS) {
-            throw new IllegalArgumentException("id is longer than " + ClientCodec.MAX_ID_CHARS + " characters");
+        if (id != null && id.length() > MessageCodec.MAX_CLIENT_ID_CHARS) {
+            throw new IllegalArgumentException("id is longer than " + MessageCodec.MAX_CLIENT_ID_CHARS + " characters");
         }
         return request(e -> e.send(room, payloadJson, id));
     }

@@ -1,13 +1,9 @@
 package dev.portcullis.protocol;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
@@ -16,29 +12,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * {@code type}. Unknown fields are ignored so that clients and servers can evolve apart. Thread-safe.
  */
 public final class MessageCodec {
-    /** Deep enough for any real payload, shallow enough that a hostile one cannot exhaust the stack. */
-    static final int MAX_NESTING_DEPTH = 32;
-    /** A longer number literal is an attack on BigDecimal parsing, not data. */
-    static final int MAX_NUMBER_LENGTH = 64;
-    /** Client ids are for correlation, not storage. */
-    static final int MAX_CLIENT_ID_CHARS = 128;
+    /** Client ids are for correlation, not storage (protocol.md §4.7); a longer one is a malformed message. */
+    public static final int MAX_CLIENT_ID_CHARS = 128;
 
-    private final ObjectMapper json;
-
-    public MessageCodec() {
-        JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(MAX_NESTING_DEPTH)
-                        .maxNumberLength(MAX_NUMBER_LENGTH)
-                        .build())
-                .build();
-        this.json = new ObjectMapper(factory)
-                // Relay numbers as written: 1.10 stays 1.10 and 1e999 does not become Infinity.
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                // One message is one JSON value; anything after it is a malformed message, not ignored.
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
+    private final ObjectMapper json = ProtocolJson.mapper();
 
     public ClientMessage decode(String text) throws MalformedMessageException {
         JsonNode root;
