@@ -1,5 +1,6 @@
 package dev.portcullis.client;
 
+import dev.portcullis.protocol.ErrorCode;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
@@ -12,6 +13,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The client's state machine: connect, pass the gate, answer the server, refresh before expiry, and after
@@ -22,9 +25,10 @@ import java.util.function.Supplier;
 final class Engine implements Link.Events {
     private static final System.Logger log = System.getLogger(PortcullisClient.class.getName());
     /** Refusals of a {@code join} that asking again cannot change (protocol.md §5): the room is forgotten. */
-    private static final Set<String> FINAL_JOIN_REFUSALS = Set.of("access_denied", "invalid_room", "too_many_rooms");
+    private static final Set<String> FINAL_JOIN_REFUSALS =
+            wire(ErrorCode.ACCESS_DENIED, ErrorCode.INVALID_ROOM, ErrorCode.TOO_MANY_ROOMS);
     /** Refusals that pass (§5): the request was not judged, only not served now. Asked again after a delay. */
-    private static final Set<String> TRANSIENT_REFUSALS = Set.of("broker_unavailable", "rate_limited");
+    private static final Set<String> TRANSIENT_REFUSALS = wire(ErrorCode.BROKER_UNAVAILABLE, ErrorCode.RATE_LIMITED);
 
     private final Settings settings;
     private final EventLoop loop;
@@ -562,6 +566,11 @@ final class Engine implements Link.Events {
             return new ConnectionClosedException(1006, "upgrade refused with HTTP " + status, status, e);
         }
         return new ConnectionClosedException(1006, "could not connect: " + e, 0, e);
+    }
+
+    /** The {@code code} strings of {@code codes}, as {@link RequestRefusedException#code()} gives them. */
+    private static Set<String> wire(ErrorCode... codes) {
+        return Stream.of(codes).map(ErrorCode::wire).collect(Collectors.toUnmodifiableSet());
     }
 
     private static Throwable unwrapRaw(Throwable e) {
