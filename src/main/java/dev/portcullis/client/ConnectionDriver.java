@@ -17,12 +17,13 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * The client's state machine: connect, pass the gate, answer the server, refresh before expiry, and after
- * a close do what protocol.md §6 says (reconnect at once, after a backoff, with a new credential, or
- * never), re-joining the rooms. Every method runs on the event thread ({@link EventLoop}) and every field
- * is owned by it, except the {@code volatile} views that {@link PortcullisClient} reads from any thread.
+ * Drives the client's connections, one after another, through its {@link ClientState}s: connect, pass the
+ * gate, answer the server, refresh before expiry, and after a close do what protocol.md §6 says (reconnect
+ * at once, after a backoff, with a new credential, or never), re-joining the rooms. Every method runs on
+ * the event thread ({@link EventLoop}) and every field is owned by it, except the {@code volatile} views
+ * that {@link PortcullisClient} reads from any thread.
  */
-final class Engine implements Link.Events {
+final class ConnectionDriver implements Link.Events {
     private static final System.Logger log = System.getLogger(PortcullisClient.class.getName());
     /** Refusals of a {@code join} that asking again cannot change (protocol.md §5): the room is forgotten. */
     private static final Set<String> FINAL_JOIN_REFUSALS =
@@ -80,7 +81,7 @@ final class Engine implements Link.Events {
     volatile Set<String> roomsView = Set.of();
     volatile PortcullisException failure;
 
-    Engine(Settings settings, EventLoop loop) {
+    ConnectionDriver(Settings settings, EventLoop loop) {
         this.settings = settings;
         this.loop = loop;
         this.idPrefix = Long.toString(settings.random().nextLong() & Long.MAX_VALUE, 36);
