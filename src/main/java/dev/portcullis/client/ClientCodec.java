@@ -1,30 +1,21 @@
 package dev.portcullis.client;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.portcullis.protocol.MessageType;
+import dev.portcullis.protocol.ProtocolJson;
+import dev.portcullis.protocol.RoomName;
+import dev.portcullis.protocol.ServerMessage;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** The client's side of the wire format (protocol.md §4): what it sends, and what it reads back. Thread-safe. */
 final class ClientCodec {
-    /** protocol.md §4.4: room names the server accepts. Checked here so a bad name is a local error. */
-    private static final Pattern ROOM = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
-    /** protocol.md §4.7: longer ids are refused as malformed. */
-    static final int MAX_ID_CHARS = 128;
-    /** The server's own parser limits (protocol.md §10): a payload past them would be refused anyway. */
-    private static final int MAX_NESTING_DEPTH = 32;
-    private static final int MAX_NUMBER_LENGTH = 64;
-
     /** A message from the server; unknown types are kept only so they can be ignored. */
     sealed interface Inbound {
     }
@@ -56,18 +47,16 @@ final class ClientCodec {
     record Unknown(String type) implements Inbound {
     }
 
-    private final ObjectMapper json = new ObjectMapper(JsonFactory.builder()
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_NESTING_DEPTH).maxNumberLength(MAX_NUMBER_LENGTH).build())
-            .build())
-            // Payload numbers keep their digits both ways, as the server relays them (protocol.md §4.7).
-            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-            .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * The server's own settings: a payload past its parser limits (protocol.md §10) would be refused anyway,
+     * and payload numbers keep their digits both ways, as the server relays them (protocol.md §4.7).
+     */
+    private final ObjectMapper json = ProtocolJson.mapper();
 
+    /** Checked here (protocol.md §4.4) so that a bad name is a local error, not a refusal from the server. */
     static void checkRoom(String room) {
-        if (room == null || !ROOM.matcher(room).matches()) {
-            throw new IllegalArgumentException("room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
+        if (!RoomName.isValid(room)) {
+            throw new IllegalArgumentException(RoomName.RULE);
         }
     }
 
@@ -85,25 +74,25 @@ final class ClientCodec {
     }
 
     String auth(String token) {
-        return write(g -> g.writeStringField("type", "auth"), "token", token);
+        return write(g -> g.writeStringField("type", MessageType.AUTH), "token", token);
     }
 
     String refresh(String token) {
-        return write(g -> g.writeStringField("type", "refresh"), "token", token);
+        return write(g -> g.writeStringField("type", MessageType.REFRESH), "token", token);
     }
 
     String join(String room) {
-        return write(g -> g.writeStringField("type", "join"), "room", room);
+        return write(g -> g.writeStringField("type", MessageType.JOIN), "room", room);
     }
 
     String leave(String room) {
-        return write(g -> g.writeStringField("type", "leave"), "room", room);
+        return write(g -> g.writeStringField("type", MessageType.LEAVE), "room", room);
     }
 
     /** {@code payloadJson} is written as given (checked by {@link #checkPayload}), so its numbers keep their digits. */
     String message(String room, String payloadJson, String id) {
         return write(g -> {
-            g.writeStringField("type", "message");
+            g.writeStringField("type", MessageType.MESSAGE);
             g.writeStringField("room", room);
             g.writeFieldName("payload");
             g.writeRawValue(payloadJson.strip());
@@ -140,19 +129,24 @@ final class ClientCodec {
         }
         String type = m.path("type").asText("");
         return switch (type) {
-            case "auth_ok" -> new AuthOk(text(m, "user"), strings(m, "roles"), number(m, "expires_at"));
-            case "error" -> new Error(text(m, "code"), m.path("message").asText(""), optional(m, "room"),
+            case MessageType.AUTH_OK -> new AuthOk(text(m, "user"), strings(m, "roles"), number(m, "expires_at"));
+            case MessageType.ERROR -> new Error(text(m, "code"), m.path("message").asText(""), optional(m, "room"),
                     optional(m, "id"), m.hasNonNull("retry_after_ms") ? number(m, "retry_after_ms") : null);
-            case "joined" -> new Joined(text(m, "room"), strings(m, "members"));
-            case "left" -> new Left(text(m, "room"));
-            case "message" -> new Relayed(new RoomMessage(text(m, "room"), text(m, "from"), payload(m),
+            case MessageType.JOINED -> new Joined(text(m, "room"), strings(m, "members"));
+            case MessageType.LEFT -> new Left(text(m, "room"));
+            case MessageType.MESSAGE -> new Relayed(new RoomMessage(text(m, "room"), text(m, "from"), payload(m),
                     optional(m, "id"), number(m, "seq"), number(m, "ts")));
-            case "presence" -> new Presence(text(m, "room"), text(m, "user"),
-                    "leave".equals(text(m, "event")) ? ClientListener.PresenceEvent.LEAVE : ClientListener.PresenceEvent.JOIN);
-            case "refreshed" -> new Refreshed(number(m, "expires_at"));
-            case "expiring" -> new Expiring(number(m, "expires_at"));
+            case MessageType.PRESENCE -> new Presence(text(m, "room"), text(m, "user"), presence(text(m, "event")));
+            case MessageType.REFRESHED -> new Refreshed(number(m, "expires_at"));
+            case MessageType.EXPIRING -> new Expiring(number(m, "expires_at"));
             default -> new Unknown(type);
         };
+    }
+
+    /** protocol.md §4.8 has two events: anything but {@code leave} is read as a join. */
+    private static ClientListener.PresenceEvent presence(String event) {
+        return ServerMessage.PresenceEvent.LEAVE.wire().equals(event)
+                ? ClientListener.PresenceEvent.LEAVE : ClientListener.PresenceEvent.JOIN;
     }
 
     private static String payload(JsonNode m) {

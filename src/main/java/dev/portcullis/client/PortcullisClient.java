@@ -1,5 +1,6 @@
 package dev.portcullis.client;
 
+import dev.portcullis.protocol.MessageCodec;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Clock;
@@ -55,14 +56,14 @@ import java.util.random.RandomGenerator;
  * have been delivered (the rooms' {@code seq} tells, protocol.md §11.2).
  */
 public final class PortcullisClient implements AutoCloseable {
-    private final Engine engine;
+    private final ConnectionDriver driver;
     private final EventLoop loop;
     private final ClientCodec codec = new ClientCodec();
     private final Duration timeout;
 
     private PortcullisClient(Settings settings) {
         this.loop = new EventLoop();
-        this.engine = new Engine(settings, loop);
+        this.driver = new ConnectionDriver(settings, loop);
         this.timeout = settings.timeout();
     }
 
@@ -90,7 +91,7 @@ public final class PortcullisClient implements AutoCloseable {
     /** {@link #connect()} without blocking: the future completes at {@code auth_ok} or fails as connect() throws. */
     public CompletableFuture<Void> connectAsync() {
         CompletableFuture<Void> result = new CompletableFuture<>();
-        if (!loop.post(() -> engine.connect(result))) {
+        if (!loop.post(() -> driver.connect(result))) {
             result.completeExceptionally(new NotConnectedException(ClientState.CLOSED));
         }
         return result;
@@ -108,7 +109,7 @@ public final class PortcullisClient implements AutoCloseable {
      */
     public CompletableFuture<List<String>> join(String room) {
         ClientCodec.checkRoom(room);
-        return request(e -> e.join(room));
+        return request(d -> d.join(room));
     }
 
     /**
@@ -118,7 +119,7 @@ public final class PortcullisClient implements AutoCloseable {
      */
     public CompletableFuture<Void> leave(String room) {
         ClientCodec.checkRoom(room);
-        return request(e -> e.leave(room));
+        return request(d -> d.leave(room));
     }
 
     /**
@@ -133,10 +134,10 @@ public final class PortcullisClient implements AutoCloseable {
     public CompletableFuture<RoomMessage> send(String room, String payloadJson, String id) {
         ClientCodec.checkRoom(room);
         codec.checkPayload(payloadJson);
-        if (id != null && id.length() > ClientCodec.MAX_ID_CHARS) {
-            throw new IllegalArgumentException("id is longer than " + ClientCodec.MAX_ID_CHARS + " characters");
+        if (id != null && id.length() > MessageCodec.MAX_CLIENT_ID_CHARS) {
+            throw new IllegalArgumentException("id is longer than " + MessageCodec.MAX_CLIENT_ID_CHARS + " characters");
         }
-        return request(e -> e.send(room, payloadJson, id));
+        return request(d -> d.send(room, payloadJson, id));
     }
 
     /**
@@ -145,12 +146,12 @@ public final class PortcullisClient implements AutoCloseable {
      */
     @Override
     public void close() {
-        loop.post(engine::close);
+        loop.post(driver::close);
         if (loop.inLoop()) {
             return; // the close goes on once the current callback returns
         }
         try {
-            engine.terminated().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            driver.terminated().get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             loop.awaitTermination(timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -160,37 +161,37 @@ public final class PortcullisClient implements AutoCloseable {
     }
 
     public ClientState state() {
-        return engine.stateView;
+        return driver.stateView;
     }
 
     /** The authenticated user ({@code auth_ok}'s {@code user}), or null before the first. */
     public String user() {
-        return engine.user;
+        return driver.user;
     }
 
     /** The roles of the last {@code auth_ok}. */
     public List<String> roles() {
-        return engine.roles;
+        return driver.roles;
     }
 
     /** When the current connection ends unless refreshed: {@code auth_ok}'s or the last {@code refreshed}'s time. */
     public Optional<Instant> expiresAt() {
-        return Optional.ofNullable(engine.expiresAt);
+        return Optional.ofNullable(driver.expiresAt);
     }
 
     /** The rooms joined and not left: those a reconnect joins again. */
     public Set<String> rooms() {
-        return engine.roomsView;
+        return driver.roomsView;
     }
 
     /** Why the client stopped by itself (a first connect that failed, or a close not to be retried). */
     public Optional<PortcullisException> failure() {
-        return Optional.ofNullable(engine.failure);
+        return Optional.ofNullable(driver.failure);
     }
 
-    private <T> CompletableFuture<T> request(Function<Engine, CompletableFuture<T>> action) {
+    private <T> CompletableFuture<T> request(Function<ConnectionDriver, CompletableFuture<T>> action) {
         CompletableFuture<T> result = new CompletableFuture<>();
-        boolean posted = loop.post(() -> action.apply(engine).whenComplete((v, e) -> {
+        boolean posted = loop.post(() -> action.apply(driver).whenComplete((v, e) -> {
             if (e != null) {
                 result.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
             } else {

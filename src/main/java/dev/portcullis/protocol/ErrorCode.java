@@ -10,7 +10,7 @@ public enum ErrorCode {
     ALREADY_AUTHENTICATED("already_authenticated"),
     /** A binary frame after authentication; the protocol is text only. */
     BINARY_NOT_SUPPORTED("binary_not_supported"),
-    /** A room name outside 1-64 characters of {@code A-Z a-z 0-9 . _ : -}. */
+    /** A room name outside 1-64 characters of {@code A-Z a-z 0-9 . _ : -} ({@link RoomName}). */
     INVALID_ROOM("invalid_room"),
     /** The room rules or the token's {@code rooms} claim do not let this user join that room. */
     ACCESS_DENIED("access_denied"),

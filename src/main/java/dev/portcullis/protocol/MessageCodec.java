@@ -1,13 +1,9 @@
 package dev.portcullis.protocol;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.util.RawValue;
 
@@ -16,29 +12,10 @@ import com.fasterxml.jackson.databind.util.RawValue;
  * {@code type}. Unknown fields are ignored so that clients and servers can evolve apart. Thread-safe.
  */
 public final class MessageCodec {
-    /** Deep enough for any real payload, shallow enough that a hostile one cannot exhaust the stack. */
-    static final int MAX_NESTING_DEPTH = 32;
-    /** A longer number literal is an attack on BigDecimal parsing, not data. */
-    static final int MAX_NUMBER_LENGTH = 64;
-    /** Client ids are for correlation, not storage. */
-    static final int MAX_CLIENT_ID_CHARS = 128;
+    /** Client ids are for correlation, not storage (protocol.md §4.7); a longer one is a malformed message. */
+    public static final int MAX_CLIENT_ID_CHARS = 128;
 
-    private final ObjectMapper json;
-
-    public MessageCodec() {
-        JsonFactory factory = JsonFactory.builder()
-                .streamReadConstraints(StreamReadConstraints.builder()
-                        .maxNestingDepth(MAX_NESTING_DEPTH)
-                        .maxNumberLength(MAX_NUMBER_LENGTH)
-                        .build())
-                .build();
-        this.json = new ObjectMapper(factory)
-                // Relay numbers as written: 1.10 stays 1.10 and 1e999 does not become Infinity.
-                .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                .setNodeFactory(JsonNodeFactory.withExactBigDecimals(true))
-                // One message is one JSON value; anything after it is a malformed message, not ignored.
-                .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
-    }
+    private final ObjectMapper json = ProtocolJson.mapper();
 
     public ClientMessage decode(String text) throws MalformedMessageException {
         JsonNode root;
@@ -58,11 +35,11 @@ public final class MessageCodec {
             throw new MalformedMessageException("message needs a string field 'type'");
         }
         return switch (type.textValue()) {
-            case "auth" -> auth(root);
-            case "refresh" -> new ClientMessage.Refresh(requiredString(root, "token"));
-            case "join" -> new ClientMessage.Join(requiredText(root, "room"));
-            case "leave" -> new ClientMessage.Leave(requiredText(root, "room"));
-            case "message" -> publish(root);
+            case MessageType.AUTH -> auth(root);
+            case MessageType.REFRESH -> new ClientMessage.Refresh(requiredString(root, "token"));
+            case MessageType.JOIN -> new ClientMessage.Join(requiredText(root, "room"));
+            case MessageType.LEAVE -> new ClientMessage.Leave(requiredText(root, "room"));
+            case MessageType.MESSAGE -> publish(root);
             default -> new ClientMessage.Unknown(type.textValue());
         };
     }
@@ -102,7 +79,7 @@ public final class MessageCodec {
     public String encode(ServerMessage message) {
         ObjectNode out = json.createObjectNode();
         if (message instanceof ServerMessage.AuthOk ok) {
-            out.put("type", "auth_ok");
+            out.put("type", MessageType.AUTH_OK);
             out.put("user", ok.user());
             ok.roles().forEach(out.putArray("roles")::add);
             out.put("expires_at", ok.expiresAt());
@@ -110,7 +87,7 @@ public final class MessageCodec {
                 out.put("encryption", ok.encryption());
             }
         } else if (message instanceof ServerMessage.Error error) {
-            out.put("type", "error");
+            out.put("type", MessageType.ERROR);
             out.put("code", error.code().wire());
             if (error.room() != null) {
                 out.put("room", error.room());
@@ -123,14 +100,14 @@ public final class MessageCodec {
             }
             out.put("message", error.message());
         } else if (message instanceof ServerMessage.Joined joined) {
-            out.put("type", "joined");
+            out.put("type", MessageType.JOINED);
             out.put("room", joined.room());
             joined.members().forEach(out.putArray("members")::add);
         } else if (message instanceof ServerMessage.Left left) {
-            out.put("type", "left");
+            out.put("type", MessageType.LEFT);
             out.put("room", left.room());
         } else if (message instanceof ServerMessage.RoomMessage m) {
-            out.put("type", "message");
+            out.put("type", MessageType.MESSAGE);
             out.put("room", m.room());
             out.put("from", m.from());
             out.putRawValue("payload", new RawValue(m.payloadJson()));
@@ -140,13 +117,13 @@ public final class MessageCodec {
             out.put("seq", m.seq());
             out.put("ts", m.ts());
         } else if (message instanceof ServerMessage.Refreshed r) {
-            out.put("type", "refreshed");
+            out.put("type", MessageType.REFRESHED);
             out.put("expires_at", r.expiresAt());
         } else if (message instanceof ServerMessage.Expiring e) {
-            out.put("type", "expiring");
+            out.put("type", MessageType.EXPIRING);
             out.put("expires_at", e.expiresAt());
         } else if (message instanceof ServerMessage.Presence p) {
-            out.put("type", "presence");
+            out.put("type", MessageType.PRESENCE);
             out.put("room", p.room());
             out.put("user", p.user());
             out.put("event", p.event().wire());

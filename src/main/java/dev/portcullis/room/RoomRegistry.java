@@ -6,6 +6,7 @@ import dev.portcullis.cluster.RoomEvent;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MessageCodec;
+import dev.portcullis.protocol.RoomName;
 import dev.portcullis.protocol.ServerMessage;
 import dev.portcullis.session.Session;
 import java.time.Clock;
@@ -15,7 +16,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,8 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RoomRegistry {
     private static final Logger log = LoggerFactory.getLogger(RoomRegistry.class);
-    /** protocol.md §4.4: room names are short, printable and safe in logs and URLs. */
-    public static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
     /** How a join ended, for the abuse controls: repeated denials count as violations. */
     public enum JoinOutcome { JOINED, ACCESS_DENIED, REFUSED }
@@ -77,8 +75,8 @@ public final class RoomRegistry {
 
     /** Joins {@code room}; completes once {@code joined} or the refusal is queued. */
     public CompletableFuture<JoinOutcome> join(Session session, String room) {
-        if (!ROOM_NAME.matcher(room).matches()) {
-            error(session, ErrorCode.INVALID_ROOM, null, null, "room names are 1-64 characters of A-Z a-z 0-9 . _ : -");
+        if (!RoomName.isValid(room)) {
+            error(session, ErrorCode.INVALID_ROOM, null, null, RoomName.RULE);
             return CompletableFuture.completedFuture(JoinOutcome.REFUSED);
         }
         if (!policy.allows(session.identity(), room)) {
@@ -133,7 +131,7 @@ public final class RoomRegistry {
 
     public CompletableFuture<Void> leave(Session session, String room) {
         if (!session.releaseRoom(room)) {
-            error(session, ErrorCode.NOT_A_MEMBER, ROOM_NAME.matcher(room).matches() ? room : null, null,
+            error(session, ErrorCode.NOT_A_MEMBER, RoomName.isValid(room) ? room : null, null,
                     "this connection has not joined that room");
             return CompletableFuture.completedFuture(null);
         }
@@ -156,7 +154,7 @@ public final class RoomRegistry {
     public CompletableFuture<Void> publish(Session session, String room, String payloadJson, String id) {
         Room r = session.inRoom(room) ? rooms.get(room) : null;
         if (r == null || !r.contains(session)) {
-            error(session, ErrorCode.NOT_A_MEMBER, ROOM_NAME.matcher(room).matches() ? room : null, id,
+            error(session, ErrorCode.NOT_A_MEMBER, RoomName.isValid(room) ? room : null, id,
                     "join the room before sending to it; nothing was delivered");
             return CompletableFuture.completedFuture(null);
         }

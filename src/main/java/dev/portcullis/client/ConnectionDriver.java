@@ -1,5 +1,6 @@
 package dev.portcullis.client;
 
+import dev.portcullis.protocol.ErrorCode;
 import java.net.http.WebSocket;
 import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
@@ -12,19 +13,23 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
- * The client's state machine: connect, pass the gate, answer the server, refresh before expiry, and after
- * a close do what protocol.md §6 says (reconnect at once, after a backoff, with a new credential, or
- * never), re-joining the rooms. Every method runs on the event thread ({@link EventLoop}) and every field
- * is owned by it, except the {@code volatile} views that {@link PortcullisClient} reads from any thread.
+ * Drives the client's connections, one after another, through its {@link ClientState}s: connect, pass the
+ * gate, answer the server, refresh before expiry, and after a close do what protocol.md §6 says (reconnect
+ * at once, after a backoff, with a new credential, or never), re-joining the rooms. Every method runs on
+ * the event thread ({@link EventLoop}) and every field is owned by it, except the {@code volatile} views
+ * that {@link PortcullisClient} reads from any thread.
  */
-final class Engine implements Link.Events {
+final class ConnectionDriver implements Link.Events {
     private static final System.Logger log = System.getLogger(PortcullisClient.class.getName());
     /** Refusals of a {@code join} that asking again cannot change (protocol.md §5): the room is forgotten. */
-    private static final Set<String> FINAL_JOIN_REFUSALS = Set.of("access_denied", "invalid_room", "too_many_rooms");
+    private static final Set<String> FINAL_JOIN_REFUSALS =
+            wire(ErrorCode.ACCESS_DENIED, ErrorCode.INVALID_ROOM, ErrorCode.TOO_MANY_ROOMS);
     /** Refusals that pass (§5): the request was not judged, only not served now. Asked again after a delay. */
-    private static final Set<String> TRANSIENT_REFUSALS = Set.of("broker_unavailable", "rate_limited");
+    private static final Set<String> TRANSIENT_REFUSALS = wire(ErrorCode.BROKER_UNAVAILABLE, ErrorCode.RATE_LIMITED);
 
     private final Settings settings;
     private final EventLoop loop;
@@ -76,7 +81,7 @@ final class Engine implements Link.Events {
     volatile Set<String> roomsView = Set.of();
     volatile PortcullisException failure;
 
-    Engine(Settings settings, EventLoop loop) {
+    ConnectionDriver(Settings settings, EventLoop loop) {
         this.settings = settings;
         this.loop = loop;
         this.idPrefix = Long.toString(settings.random().nextLong() & Long.MAX_VALUE, 36);
@@ -562,6 +567,11 @@ final class Engine implements Link.Events {
             return new ConnectionClosedException(1006, "upgrade refused with HTTP " + status, status, e);
         }
         return new ConnectionClosedException(1006, "could not connect: " + e, 0, e);
+    }
+
+    /** The {@code code} strings of {@code codes}, as {@link RequestRefusedException#code()} gives them. */
+    private static Set<String> wire(ErrorCode... codes) {
+        return Stream.of(codes).map(ErrorCode::wire).collect(Collectors.toUnmodifiableSet());
     }
 
     private static Throwable unwrapRaw(Throwable e) {
