@@ -1,6 +1,6 @@
 package dev.portcullis.cluster;
 
-import dev.portcullis.Threads;
+import dev.portcullis.platform.Threads;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;

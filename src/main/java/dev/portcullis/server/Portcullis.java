@@ -1,11 +1,9 @@
 package dev.portcullis.server;
 
-import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
-import dev.portcullis.auth.PrivateFiles;
 import dev.portcullis.auth.RevocationStore;
 import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
@@ -34,6 +32,8 @@ import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.metrics.HeapAfterGc;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.platform.PrivateFiles;
+import dev.portcullis.platform.Threads;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;

@@ -1,4 +1,4 @@
-package dev.portcullis;
+package dev.portcullis.platform;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,4 +1,4 @@
-package dev.portcullis.auth;
+package dev.portcullis.platform;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
