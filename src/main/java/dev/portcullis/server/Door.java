@@ -1,9 +1,10 @@
 package dev.portcullis.server;
 
-import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.net.OriginPolicy;
+import dev.portcullis.net.UpgradeCredentials;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -79,7 +80,7 @@ final class Door {
      * enabled auth modes allow. The request URI is never logged: it may hold exactly these.
      */
     HandshakeCredential credential(ClientHandshake handshake) {
-        Map<String, String> query = Handshakes.query(handshake.getResourceDescriptor());
+        Map<String, String> query = UpgradeCredentials.query(handshake.getResourceDescriptor());
         if (authModes.contains("ticket") && query.containsKey("ticket")) {
             return new HandshakeCredential(true, query.get("ticket"));
         }
@@ -94,7 +95,7 @@ final class Door {
         if (!authModes.contains("cookie") || !request.hasFieldValue("Cookie")) {
             return null;
         }
-        return Handshakes.cookie(request.getFieldValue("Cookie"), Handshakes.SESSION_COOKIE);
+        return UpgradeCredentials.cookie(request.getFieldValue("Cookie"), UpgradeCredentials.SESSION_COOKIE);
     }
 
     /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */

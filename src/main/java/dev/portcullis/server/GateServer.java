@@ -1,10 +1,10 @@
 package dev.portcullis.server;
 
 import dev.portcullis.health.Liveness;
-import dev.portcullis.http.OriginPolicy;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.net.OriginPolicy;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;

@@ -1,6 +1,7 @@
 package dev.portcullis.server;
 
 import dev.portcullis.limit.IpGuard;
+import dev.portcullis.net.Tls;
 import dev.portcullis.session.Session;
 import java.io.IOException;
 import java.nio.ByteBuffer;

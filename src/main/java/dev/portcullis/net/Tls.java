@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.net;
 
 import java.io.IOException;
 import java.nio.file.Path;

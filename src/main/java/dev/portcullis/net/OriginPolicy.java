@@ -1,4 +1,4 @@
-package dev.portcullis.http;
+package dev.portcullis.net;
 
 import java.util.List;
 import java.util.Locale;
@@ -55,7 +55,7 @@ public final class OriginPolicy {
     }
 
     /** Whether {@code bind} is an address of every interface rather than of one. */
-    static boolean isWildcard(String bind) {
+    public static boolean isWildcard(String bind) {
         return WILDCARDS.contains(bareHost(bind));
     }
 

@@ -1,20 +1,23 @@
-package dev.portcullis.server;
+package dev.portcullis.net;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Reading credentials out of an upgrade request: the query string and the session cookie. */
-public final class Handshakes {
+/**
+ * Reading credentials out of a WebSocket upgrade request: the query string and the session cookie, whose
+ * name the HTTP login that sets the cookie shares.
+ */
+public final class UpgradeCredentials {
     /** The cookie {@code POST /auth/login} sets in cookie mode. */
     public static final String SESSION_COOKIE = "portcullis_session";
 
-    private Handshakes() {
+    private UpgradeCredentials() {
     }
 
     /** The query parameters of a request URI such as {@code /?ticket=abc}; the first value of each name wins. */
-    static Map<String, String> query(String resource) {
+    public static Map<String, String> query(String resource) {
         Map<String, String> params = new HashMap<>();
         int q = resource == null ? -1 : resource.indexOf('?');
         if (q < 0) {
@@ -35,7 +38,7 @@ public final class Handshakes {
     }
 
     /** The value of cookie {@code name} in a {@code Cookie} header (repeated headers arrive joined by "; "). */
-    static String cookie(String header, String name) {
+    public static String cookie(String header, String name) {
         for (String part : header.split(";")) {
             String p = part.strip();
             if (p.startsWith(name + "=")) {
