@@ -1,5 +1,7 @@
 package dev.portcullis.server;
 
+import dev.portcullis.gate.Gatekeeper;
+import dev.portcullis.gate.HandshakeCredential;
 import dev.portcullis.limit.ForwardedFor;
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.metrics.Metrics;

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.gate;
 
 /**
  * A credential that came with the upgrade request instead of a first message: a ticket or token in the

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.gate;
 
 import dev.portcullis.cluster.RoomEvent;
 import dev.portcullis.cluster.StateListener;
@@ -8,12 +8,12 @@ import dev.portcullis.room.RoomRegistry;
  * Where the shared state's news lands on this instance: room events go to the local members, a
  * revocation or a block made anywhere in the cluster closes the affected connections held here.
  */
-final class ClusterEvents implements StateListener {
+public final class ClusterEvents implements StateListener {
     private final RoomRegistry rooms;
     private final SessionLifecycle lifecycle;
     private final AbuseGuard abuse;
 
-    ClusterEvents(RoomRegistry rooms, SessionLifecycle lifecycle, AbuseGuard abuse) {
+    public ClusterEvents(RoomRegistry rooms, SessionLifecycle lifecycle, AbuseGuard abuse) {
         this.rooms = rooms;
         this.lifecycle = lifecycle;
         this.abuse = abuse;

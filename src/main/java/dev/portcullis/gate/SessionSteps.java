@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.gate;
 
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.protocol.CloseReason;

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.gate;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
