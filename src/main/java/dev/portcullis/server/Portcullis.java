@@ -44,6 +44,7 @@ import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
 import dev.portcullis.room.RoomRegistry;
 import dev.portcullis.session.SessionRegistry;
+import dev.portcullis.websocket.WebSocketListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -194,7 +195,7 @@ public final class Portcullis implements AutoCloseable {
         HttpConfig httpConfig = config.http();
         OpenFileLimit.Caps caps = OpenFileLimit.caps(limits.maxConnections(), limits.maxPendingConnections(),
                 httpConfig.maxConnections(), OpenFileLimit.maxFiles());
-        GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
+        WebSocketListener ws = new WebSocketListener(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
                 connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
@@ -284,7 +285,7 @@ public final class Portcullis implements AutoCloseable {
         return loaded.secret();
     }
 
-    private static int awaitStart(GateServer ws) throws IOException {
+    private static int awaitStart(WebSocketListener ws) throws IOException {
         try {
             return ws.started().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

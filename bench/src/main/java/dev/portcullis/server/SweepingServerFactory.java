@@ -1,5 +1,6 @@
 package dev.portcullis.server;
 
+import dev.portcullis.websocket.SelectedKeySweep;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;

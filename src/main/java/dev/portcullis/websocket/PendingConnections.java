@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import java.util.Iterator;
 import java.util.LinkedHashSet;

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
@@ -14,10 +14,10 @@ import org.java_websocket.framing.CloseFrame;
 /**
  * A {@link Connection} over a Java-WebSocket socket, with the outbound bound the library lacks: bytes
  * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer and
- * is closed; what is queued also counts against the {@link MemoryBudget} of all peers. ({@link GateServer} makes sure every close ends within the close timeout.)
+ * is closed; what is queued also counts against the {@link MemoryBudget} of all peers. ({@link WebSocketListener} makes sure every close ends within the close timeout.)
  */
 final class WebSocketConnection implements Connection {
-    private final GateSocketFactory.CountingSocket socket;
+    private final CountingSocketFactory.CountingSocket socket;
     private final ScheduledExecutorService scheduler;
     private final long maxOutboundBytes;
     private final MemoryBudget budget;
@@ -29,7 +29,7 @@ final class WebSocketConnection implements Connection {
     /** Seals every message on an encrypted connection; null while plaintext. Set once, at auth. */
     private volatile Function<String, String> sealer;
 
-    WebSocketConnection(GateSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
+    WebSocketConnection(CountingSocketFactory.CountingSocket socket, ScheduledExecutorService scheduler,
                         long maxOutboundBytes, MemoryBudget budget, WriteNudger nudger, Metrics metrics) {
         this.budget = budget;
         this.nudger = nudger;
@@ -46,7 +46,7 @@ final class WebSocketConnection implements Connection {
             return;
         }
         Function<String, String> seal = sealer;
-        var frame = new GateDraft.PreEncodedFrame(seal == null ? message.frame(OutboundText.Form.PLAIN, TextFrames::encode)
+        var frame = new StrictDraft.PreEncodedFrame(seal == null ? message.frame(OutboundText.Form.PLAIN, TextFrames::encode)
                 : message.frame(OutboundText.Form.SEALED, text -> TextFrames.encode(seal.apply(text))));
         enqueue(frame);
     }
@@ -54,7 +54,7 @@ final class WebSocketConnection implements Connection {
     @Override
     public void sendPlain(OutboundText message) {
         if (!closing.get()) {
-            enqueue(new GateDraft.PreEncodedFrame(message.frame(OutboundText.Form.PLAIN, TextFrames::encode)));
+            enqueue(new StrictDraft.PreEncodedFrame(message.frame(OutboundText.Form.PLAIN, TextFrames::encode)));
         }
     }
 
@@ -63,7 +63,7 @@ final class WebSocketConnection implements Connection {
         this.sealer = sealer;
     }
 
-    private void enqueue(GateDraft.PreEncodedFrame frame) {
+    private void enqueue(StrictDraft.PreEncodedFrame frame) {
         if (!fits(frame.wireLength())) {
             return;
         }
@@ -81,7 +81,7 @@ final class WebSocketConnection implements Connection {
      * everything queued, control frames too. If not, the peer is a slow consumer: it is closed, and false.
      */
     boolean fits(int wireLength) {
-        long cost = wireLength + GateSocketFactory.QUEUED_FRAME_COST;
+        long cost = wireLength + CountingSocketFactory.QUEUED_FRAME_COST;
         if (socket.queuedBytes() + cost <= maxOutboundBytes) {
             budget.added(cost);
             return true;

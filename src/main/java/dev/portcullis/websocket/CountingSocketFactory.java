@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import dev.portcullis.limit.IpGuard;
 import dev.portcullis.net.Tls;
@@ -34,7 +34,7 @@ import org.java_websocket.framing.CloseFrame;
  * how much it has queued but not yet written (Java-WebSocket's own outbound queue is unbounded), and that
  * cannot linger before their upgrade: Java-WebSocket never times out or bounds an unfinished handshake.
  */
-final class GateSocketFactory implements WebSocketServerFactory {
+final class CountingSocketFactory implements WebSocketServerFactory {
     /** An upgrade request is a few hundred bytes; this leaves room for cookies and long headers. */
     static final int MAX_HANDSHAKE_BYTES = 8 * 1024;
     /** The blank line that ends an HTTP request's headers; an upgrade request has no body. */
@@ -56,8 +56,8 @@ final class GateSocketFactory implements WebSocketServerFactory {
     /** Runs the TLS engine's delegated tasks (certificate work), off the selector thread. */
     private final ExecutorService tlsTasks;
 
-    GateSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips,
-                      PendingConnections<CountingSocket> pending, SSLContext tls, ExecutorService tlsTasks) {
+    CountingSocketFactory(ScheduledExecutorService scheduler, Duration handshakeTimeout, IpGuard ips,
+                          PendingConnections<CountingSocket> pending, SSLContext tls, ExecutorService tlsTasks) {
         this.pending = pending;
         this.tls = tls;
         this.tlsTasks = tlsTasks;
@@ -139,7 +139,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
          * frames included, each with its {@link #QUEUED_FRAME_COST}. Any thread.
          */
         long queuedBytes() {
-            if (!(getDraft() instanceof GateDraft draft)) {
+            if (!(getDraft() instanceof StrictDraft draft)) {
                 return 0; // still in its upgrade: nothing but an error response is ever queued
             }
             return Math.max(0, draft.encodedBytes() - written.get()) + (long) outQueue.size() * QUEUED_FRAME_COST;
@@ -151,7 +151,7 @@ final class GateSocketFactory implements WebSocketServerFactory {
          */
         long heldBytes() {
             Session session = getAttachment();
-            return queuedBytes() + (getDraft() instanceof GateDraft draft ? draft.reassemblyBytes() : 0)
+            return queuedBytes() + (getDraft() instanceof StrictDraft draft ? draft.reassemblyBytes() : 0)
                     + (session == null ? 0 : session.inbox().pendingBytes());
         }
 

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import java.nio.ByteBuffer;
 import java.util.Collections;
@@ -23,7 +23,7 @@ import org.java_websocket.handshake.Handshakedata;
  * control frames and the upgrade response included, and what the reassembly holds. Frames encoded once
  * for many connections pass through as they are. One instance per connection (the library copies it).
  */
-final class GateDraft extends Draft_6455 {
+final class StrictDraft extends Draft_6455 {
 
     /** A text frame whose wire bytes already exist; every recipient gets a view of the same bytes. */
     static final class PreEncodedFrame extends TextFrame {
@@ -63,7 +63,7 @@ final class GateDraft extends Draft_6455 {
     /** Payload bytes of the current frame still to pass before the next header starts. */
     private long payloadToSkip;
 
-    GateDraft(int maxFrameBytes) {
+    StrictDraft(int maxFrameBytes) {
         super(Collections.emptyList(), maxFrameBytes);
         this.maxFragments = maxFragments(maxFrameBytes);
     }
@@ -183,6 +183,6 @@ final class GateDraft extends Draft_6455 {
 
     @Override
     public Draft copyInstance() {
-        return new GateDraft(getMaxFrameSize());
+        return new StrictDraft(getMaxFrameSize());
     }
 }

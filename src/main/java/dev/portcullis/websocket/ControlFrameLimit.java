@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 /**
  * How many pings and pongs a peer may send (protocol.md §10). Each ping makes the server queue a pong,

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -17,16 +17,16 @@ final class WriteNudger {
     /** How often the pass runs; the longest a frame can wait because of the race. */
     static final long PERIOD_MILLIS = 10;
 
-    private final ConcurrentLinkedQueue<GateSocketFactory.CountingSocket> marked = new ConcurrentLinkedQueue<>();
-    private final Consumer<GateSocketFactory.CountingSocket> rearm;
+    private final ConcurrentLinkedQueue<CountingSocketFactory.CountingSocket> marked = new ConcurrentLinkedQueue<>();
+    private final Consumer<CountingSocketFactory.CountingSocket> rearm;
 
     /** {@code rearm} asks the selector to write the socket (the server's own write-demand hook). */
-    WriteNudger(Consumer<GateSocketFactory.CountingSocket> rearm) {
+    WriteNudger(Consumer<CountingSocketFactory.CountingSocket> rearm) {
         this.rearm = rearm;
     }
 
     /** Called after queuing a frame to {@code socket}; cheap when it is already marked. */
-    void queued(GateSocketFactory.CountingSocket socket) {
+    void queued(CountingSocketFactory.CountingSocket socket) {
         if (socket.nudgeMarked.compareAndSet(false, true)) {
             marked.add(socket);
         }
@@ -44,7 +44,7 @@ final class WriteNudger {
 
     private void sweep() {
         for (int n = marked.size(); n > 0; n--) {
-            GateSocketFactory.CountingSocket socket = marked.poll();
+            CountingSocketFactory.CountingSocket socket = marked.poll();
             if (socket == null) {
                 return;
             }

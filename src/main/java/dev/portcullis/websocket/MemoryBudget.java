@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
@@ -84,7 +84,7 @@ final class MemoryBudget {
         passRequested.set(false);
         long total = 0;
         for (WebSocket socket : sockets.get()) {
-            total += ((GateSocketFactory.CountingSocket) socket).heldBytes();
+            total += ((CountingSocketFactory.CountingSocket) socket).heldBytes();
         }
         counted = total;
         metrics.peerMemory(total, budget);
@@ -97,7 +97,7 @@ final class MemoryBudget {
     private void shedDown(long total) {
         List<Heavy> holding = new ArrayList<>();
         for (WebSocket socket : sockets.get()) {
-            var counting = (GateSocketFactory.CountingSocket) socket;
+            var counting = (CountingSocketFactory.CountingSocket) socket;
             long bytes = counting.heldBytes();
             if (bytes > 0) {
                 holding.add(new Heavy(counting, bytes));
@@ -125,7 +125,7 @@ final class MemoryBudget {
                 total, shed);
     }
 
-    private void shed(GateSocketFactory.CountingSocket socket) {
+    private void shed(CountingSocketFactory.CountingSocket socket) {
         Session session = socket.getAttachment();
         if (session != null) {
             session.connection().close(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
@@ -139,6 +139,6 @@ final class MemoryBudget {
         }, SHED_GRACE_MILLIS, TimeUnit.MILLISECONDS);
     }
 
-    private record Heavy(GateSocketFactory.CountingSocket socket, long bytes) {
+    private record Heavy(CountingSocketFactory.CountingSocket socket, long bytes) {
     }
 }

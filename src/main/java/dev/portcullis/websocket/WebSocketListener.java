@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import dev.portcullis.gate.Gatekeeper;
 import dev.portcullis.gate.HandshakeCredential;
@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * attached to each socket, and runs the heartbeat. Callbacks run on the library's worker threads, each
  * socket pinned to one; the heartbeat runs on the scheduler.
  */
-final class GateServer extends WebSocketServer {
-    private static final Logger log = LoggerFactory.getLogger(GateServer.class);
+public final class WebSocketListener extends WebSocketServer {
+    private static final Logger log = LoggerFactory.getLogger(WebSocketListener.class);
     /** Room for a burst of simultaneous connects; the kernel caps it at net.core.somaxconn. */
     private static final int ACCEPT_BACKLOG = 1024;
     /** A peer that has not answered a ping for this many intervals is gone. */
@@ -51,8 +51,8 @@ final class GateServer extends WebSocketServer {
     private static final long WATCHDOG_MILLIS = 500;
 
     private final Gatekeeper gatekeeper;
-    private final Door door;
-    private final GateSocketFactory sockets;
+    private final HandshakeAdmission admission;
+    private final CountingSocketFactory sockets;
     private final Metrics metrics;
     private final WriteNudger nudger = new WriteNudger(this::onWriteDemand);
     private final ScheduledExecutorService scheduler;
@@ -70,12 +70,13 @@ final class GateServer extends WebSocketServer {
     private final AtomicLong connectionIds = new AtomicLong();
     private final CompletableFuture<Integer> started = new CompletableFuture<>();
 
-    GateServer(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, long memoryBudget, Duration pingInterval,
-               Duration closeTimeout, Duration handshakeTimeout, OriginPolicy origins, IpGuard ips,
-               ForwardedFor forwardedFor, int maxConnections, int maxPendingConnections, Set<String> authModes,
-               Gatekeeper gatekeeper, ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls,
-               ExecutorService tlsTasks, Liveness liveness) {
-        super(address, List.of(new GateDraft(maxFrameBytes)));
+    public WebSocketListener(InetSocketAddress address, int maxFrameBytes, long maxOutboundBytes, long memoryBudget,
+                             Duration pingInterval, Duration closeTimeout, Duration handshakeTimeout,
+                             OriginPolicy origins, IpGuard ips, ForwardedFor forwardedFor, int maxConnections,
+                             int maxPendingConnections, Set<String> authModes, Gatekeeper gatekeeper,
+                             ScheduledExecutorService scheduler, Metrics metrics, SSLContext tls,
+                             ExecutorService tlsTasks, Liveness liveness) {
+        super(address, List.of(new StrictDraft(maxFrameBytes)));
         this.metrics = metrics;
         this.gatekeeper = gatekeeper;
         this.scheduler = scheduler;
@@ -83,10 +84,11 @@ final class GateServer extends WebSocketServer {
         this.pingInterval = pingInterval;
         this.closeTimeout = closeTimeout;
         this.liveness = liveness;
-        this.sockets = new GateSocketFactory(scheduler, handshakeTimeout, ips,
+        this.sockets = new CountingSocketFactory(scheduler, handshakeTimeout, ips,
                 new PendingConnections<>(maxPendingConnections, this::displace, scheduler), tls, tlsTasks);
         this.budget = new MemoryBudget(memoryBudget, this::getConnections, scheduler, metrics);
-        this.door = new Door(origins, ips, forwardedFor, maxConnections, sockets::openSockets, authModes, gatekeeper, metrics);
+        this.admission = new HandshakeAdmission(origins, ips, forwardedFor, maxConnections, sockets::openSockets,
+                authModes, gatekeeper, metrics);
         setWebSocketFactory(sockets);
         setReuseAddr(true);
         setTcpNoDelay(true);
@@ -96,7 +98,7 @@ final class GateServer extends WebSocketServer {
     }
 
     /** Completes with the bound port once the listener accepts connections, or fails if it could not bind. */
-    CompletableFuture<Integer> started() {
+    public CompletableFuture<Integer> started() {
         return started;
     }
 
@@ -147,31 +149,31 @@ final class GateServer extends WebSocketServer {
         super.stop(timeout, closeMessage);
     }
 
-    /** The door's checks before the upgrade; see {@link Door}. */
+    /** The checks at the door, before the upgrade; see {@link HandshakeAdmission}. */
     @Override
     public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(WebSocket socket, Draft draft,
                                                                        ClientHandshake request) throws InvalidDataException {
         ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(socket, draft, request);
-        door.admit((GateSocketFactory.CountingSocket) socket, request);
+        admission.admit((CountingSocketFactory.CountingSocket) socket, request);
         return response;
     }
 
     /** Called once for every socket that goes away, opened or not: release its place in the limits. */
     @Override
     protected void releaseBuffers(WebSocket socket) throws InterruptedException {
-        ((GateSocketFactory.CountingSocket) socket).release();
+        ((CountingSocketFactory.CountingSocket) socket).release();
         super.releaseBuffers(socket);
     }
 
     @Override
     public void onOpen(WebSocket socket, ClientHandshake handshake) {
         // The request URI is not logged: later protocol versions may carry credentials in its query.
-        var counting = (GateSocketFactory.CountingSocket) socket;
+        var counting = (CountingSocketFactory.CountingSocket) socket;
         counting.handshakeDone();
         Session session = new Session("c" + connectionIds.incrementAndGet(),
                 new WebSocketConnection(counting, scheduler, maxOutboundBytes, budget, nudger, metrics), metrics::transition);
         socket.setAttachment(session);
-        HandshakeCredential credential = door.credential(handshake);
+        HandshakeCredential credential = admission.credential(handshake);
         guarded(socket, () -> gatekeeper.opened(session, credential));
     }
 
@@ -198,7 +200,7 @@ final class GateServer extends WebSocketServer {
     public void onCloseInitiated(WebSocket socket, int code, String reason) {
         scheduler.schedule(() -> {
             if (!socket.isClosed()) {
-                ((GateSocketFactory.CountingSocket) socket).closeConnection(code, reason);
+                ((CountingSocketFactory.CountingSocket) socket).closeConnection(code, reason);
             }
         }, closeTimeout.toMillis(), TimeUnit.MILLISECONDS);
     }
@@ -211,7 +213,7 @@ final class GateServer extends WebSocketServer {
      */
     @Override
     public void onWebsocketPing(WebSocket socket, Framedata frame) {
-        if (!socket.isOpen() || !controlFrameAllowed((GateSocketFactory.CountingSocket) socket)) {
+        if (!socket.isOpen() || !controlFrameAllowed((CountingSocketFactory.CountingSocket) socket)) {
             return;
         }
         Session session = socket.getAttachment();
@@ -227,14 +229,14 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onWebsocketPong(WebSocket socket, Framedata frame) {
-        var counting = (GateSocketFactory.CountingSocket) socket;
+        var counting = (CountingSocketFactory.CountingSocket) socket;
         if (controlFrameAllowed(counting)) {
             counting.lastPongNanos = System.nanoTime();
         }
     }
 
     /** Counts a ping or pong from the peer; past the limit, closes it with 1008 and answers false. */
-    private boolean controlFrameAllowed(GateSocketFactory.CountingSocket socket) {
+    private boolean controlFrameAllowed(CountingSocketFactory.CountingSocket socket) {
         Session session = socket.getAttachment();
         boolean authenticated = session != null && session.state() == ConnectionState.AUTHENTICATED;
         if (socket.controlFrameAllowed(authenticated, System.nanoTime())) {
@@ -251,7 +253,7 @@ final class GateServer extends WebSocketServer {
 
     @Override
     public void onClose(WebSocket socket, int code, String reason, boolean remote) {
-        ((GateSocketFactory.CountingSocket) socket).handshakeDone();
+        ((CountingSocketFactory.CountingSocket) socket).handshakeDone();
         Session session = socket.getAttachment();
         if (session != null) {
             metrics.closed(code);
@@ -283,7 +285,7 @@ final class GateServer extends WebSocketServer {
      * has not authenticated closes with 1008 Server busy, one still in its upgrade loses its TCP
      * connection. Runs on the scheduler: closing takes the socket's lock, which the selector must not wait for.
      */
-    private void displace(GateSocketFactory.CountingSocket socket) {
+    private void displace(CountingSocketFactory.CountingSocket socket) {
         Session session = socket.getAttachment();
         if (session != null) {
             guarded(socket, () -> gatekeeper.displaced(session));
@@ -300,7 +302,7 @@ final class GateServer extends WebSocketServer {
         long deadline = System.nanoTime() - MISSED_PONG_INTERVALS * pingInterval.toNanos();
         for (WebSocket socket : getConnections()) {
             try {
-                beat((GateSocketFactory.CountingSocket) socket, deadline);
+                beat((CountingSocketFactory.CountingSocket) socket, deadline);
             } catch (RuntimeException e) {
                 // One socket in a bad state must not stop the others' heartbeat.
                 log.error("heartbeat failed for one connection", e);
@@ -308,7 +310,7 @@ final class GateServer extends WebSocketServer {
         }
     }
 
-    private void beat(GateSocketFactory.CountingSocket socket, long deadline) {
+    private void beat(CountingSocketFactory.CountingSocket socket, long deadline) {
         Session session = socket.getAttachment();
         if (!socket.isOpen() || session == null) {
             return;

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import dev.portcullis.gate.Gatekeeper;
 import dev.portcullis.gate.HandshakeCredential;
@@ -19,13 +19,13 @@ import org.java_websocket.framing.CloseFrame;
 import org.java_websocket.handshake.ClientHandshake;
 
 /**
- * The door: what is decided about a connection from its upgrade request alone, before any 101 or session.
- * It refuses when the server is full, the address is banned, connecting too fast or has too many
- * connections waiting to authenticate, or the Origin is not allowed (protocol.md §1.1, §12.4), and it
- * finds a credential the request carries. Java-WebSocket can only answer a refused handshake with 404,
+ * Admission at the door: what is decided about a connection from its upgrade request alone, before any
+ * 101 or session. It refuses when the server is full, the address is banned, connecting too fast or has
+ * too many connections waiting to authenticate, or the Origin is not allowed (protocol.md §1.1, §12.4),
+ * and it finds a credential the request carries. Java-WebSocket can only answer a refused handshake with 404,
  * so the right status is written here and the output shut, which makes the library's own 404 fail to send.
  */
-final class Door {
+final class HandshakeAdmission {
     private final OriginPolicy origins;
     private final IpGuard ips;
     private final ForwardedFor forwardedFor;
@@ -35,8 +35,8 @@ final class Door {
     private final Gatekeeper gatekeeper;
     private final Metrics metrics;
 
-    Door(OriginPolicy origins, IpGuard ips, ForwardedFor forwardedFor, int maxConnections, IntSupplier openSockets,
-         Set<String> authModes, Gatekeeper gatekeeper, Metrics metrics) {
+    HandshakeAdmission(OriginPolicy origins, IpGuard ips, ForwardedFor forwardedFor, int maxConnections,
+                       IntSupplier openSockets, Set<String> authModes, Gatekeeper gatekeeper, Metrics metrics) {
         this.origins = origins;
         this.ips = ips;
         this.forwardedFor = forwardedFor;
@@ -48,7 +48,7 @@ final class Door {
     }
 
     /** Lets the upgrade go on, or answers the refusal and throws to abort it. */
-    void admit(GateSocketFactory.CountingSocket counting, ClientHandshake request) throws InvalidDataException {
+    void admit(CountingSocketFactory.CountingSocket counting, ClientHandshake request) throws InvalidDataException {
         String peer = counting.clientIp;
         if (forwardedFor.trusts(peer) && request.hasFieldValue("X-Forwarded-For")) {
             counting.pendingFor(forwardedFor.clientAddress(peer, request.getFieldValue("X-Forwarded-For")));
@@ -101,7 +101,7 @@ final class Door {
     }
 
     /** Writes a complete plain-text HTTP answer, shuts the output, and aborts the handshake. */
-    private void refuse(GateSocketFactory.CountingSocket socket, String remote, int status, String statusText,
+    private void refuse(CountingSocketFactory.CountingSocket socket, String remote, int status, String statusText,
                         String reason) throws InvalidDataException {
         metrics.refused();
         if (status != 403 || !reason.startsWith("Origin")) {

@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
@@ -21,9 +21,10 @@ import java.util.Set;
  * lost: the JDK's selectors report readiness level-triggered, so a key that is still ready is selected
  * again on the next {@code select}. Passes without any read leave the set as it is, until the next read.
  *
- * <p>Every method runs on the selector thread, so the state needs no synchronisation.
+ * <p>Every method runs on the selector thread, so the state needs no synchronisation. Public for the
+ * benchmark's bare baseline server, which takes part in the same sweep.
  */
-final class SelectedKeySweep {
+public final class SelectedKeySweep {
     /** A read returned data in this pass and no channel has claimed the sweep yet. */
     private boolean armed;
     /** A channel was told it needs a further read: the library will call its {@code readMore} after the pass. */
@@ -32,14 +33,14 @@ final class SelectedKeySweep {
     private volatile long removed;
 
     /** A channel read data (the library asks {@code isNeedRead()} next). */
-    void dataRead() {
+    public void dataRead() {
         if (!claimed) {
             armed = true;
         }
     }
 
     /** Answers the library's {@code isNeedRead()} right after a read: true for one channel per pass. */
-    boolean claim() {
+    public boolean claim() {
         if (armed && !claimed) {
             armed = false;
             claimed = true;
@@ -53,7 +54,7 @@ final class SelectedKeySweep {
      * TLS channel's own readMore may arrive here too, before the claiming one's; that one then finds the
      * sweep done, which is as good.
      */
-    void afterPass(Selector selector) {
+    public void afterPass(Selector selector) {
         if (!claimed) {
             return;
         }

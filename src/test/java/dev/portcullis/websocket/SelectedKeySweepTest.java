@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.websocket;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,7 +35,7 @@ class SelectedKeySweepTest {
 
     private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1);
     private final List<RawClient> clients = new ArrayList<>();
-    private GateSocketFactory factory;
+    private CountingSocketFactory factory;
     private WebSocketServer server;
 
     @AfterEach
@@ -49,7 +49,7 @@ class SelectedKeySweepTest {
 
     private int start() throws Exception {
         RateSpec off = RateSpec.parse("off");
-        factory = new GateSocketFactory(scheduler, Duration.ofSeconds(5),
+        factory = new CountingSocketFactory(scheduler, Duration.ofSeconds(5),
                 new IpGuard(off, 0, off, Duration.ofMinutes(1), new AddressPrefix(32, 64), Clock.systemUTC()),
                 new PendingConnections<>(0, socket -> { }, Runnable::run), null, null);
         CompletableFuture<Integer> started = new CompletableFuture<>();
@@ -58,7 +58,7 @@ class SelectedKeySweepTest {
 
             private void send(WebSocket conn, String text) {
                 conn.send(text);
-                nudger.queued((GateSocketFactory.CountingSocket) conn);
+                nudger.queued((CountingSocketFactory.CountingSocket) conn);
             }
 
             @Override
