@@ -2,18 +2,18 @@ package dev.portcullis.gate;
 
 import dev.portcullis.cluster.RoomEvent;
 import dev.portcullis.cluster.StateListener;
-import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.room.RoomService;
 
 /**
  * Where the shared state's news lands on this instance: room events go to the local members, a
  * revocation or a block made anywhere in the cluster closes the affected connections held here.
  */
 public final class ClusterEvents implements StateListener {
-    private final RoomRegistry rooms;
+    private final RoomService rooms;
     private final SessionLifecycle lifecycle;
     private final AbuseGuard abuse;
 
-    public ClusterEvents(RoomRegistry rooms, SessionLifecycle lifecycle, AbuseGuard abuse) {
+    public ClusterEvents(RoomService rooms, SessionLifecycle lifecycle, AbuseGuard abuse) {
         this.rooms = rooms;
         this.lifecycle = lifecycle;
         this.abuse = abuse;

@@ -15,7 +15,7 @@ import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MalformedMessageException;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.protocol.ServerMessage;
-import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.room.RoomService;
 import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.nio.charset.StandardCharsets;
@@ -41,7 +41,7 @@ public final class Gatekeeper {
     private final MessageCodec codec;
     private final TokenVerifier verifier;
     private final AuditLog audit;
-    private final RoomRegistry rooms;
+    private final RoomService rooms;
     private final AbuseGuard abuse;
     private final SessionLifecycle lifecycle;
     private final TicketStore tickets;
@@ -53,7 +53,7 @@ public final class Gatekeeper {
     private final ScheduledExecutorService scheduler;
     private final Duration authTimeout;
 
-    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomRegistry rooms, AbuseGuard abuse,
+    public Gatekeeper(MessageCodec codec, TokenVerifier verifier, AuditLog audit, RoomService rooms, AbuseGuard abuse,
                       SessionLifecycle lifecycle, TicketStore tickets, boolean ticketsEnabled, Fernet fernet,
                       Duration fernetTtl, ScheduledExecutorService scheduler, Duration authTimeout, Metrics metrics) {
         this.metrics = metrics;
@@ -178,7 +178,7 @@ public final class Gatekeeper {
     private CompletionStage<?> handle(Session session, ClientMessage message) {
         if (message instanceof ClientMessage.Join join) {
             return rooms.join(session, join.room()).thenAccept(outcome -> {
-                if (outcome == RoomRegistry.JoinOutcome.ACCESS_DENIED) {
+                if (outcome == RoomService.JoinOutcome.ACCESS_DENIED) {
                     abuse.violation(session.user(), "access_denied");
                 }
             });

@@ -42,7 +42,7 @@ import dev.portcullis.platform.Threads;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
-import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.room.RoomService;
 import dev.portcullis.session.SessionRegistry;
 import dev.portcullis.websocket.WebSocketListener;
 import java.io.IOException;
@@ -88,7 +88,7 @@ public final class Portcullis implements AutoCloseable {
     private final Liveness liveness = new Liveness();
     private int wsPort;
     private int httpPort;
-    private RoomRegistry rooms;
+    private RoomService rooms;
     private Metrics metrics;
     private AuditLog audit;
 
@@ -150,7 +150,7 @@ public final class Portcullis implements AutoCloseable {
         RoomPolicy.Default roomDefault = config.rooms().defaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         Path roomRules = config.rooms().rulesFile();
         RoomPolicy policy = roomRules == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(roomRules, roomDefault);
-        rooms = new RoomRegistry(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
+        rooms = new RoomService(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
 
         ListenerConfig listeners = config.listeners();
         SSLContext tls = listeners.tls()
@@ -322,7 +322,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     /** The live rooms, for tests and metrics. */
-    public RoomRegistry rooms() {
+    public RoomService rooms() {
         return rooms;
     }
 

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * gives the room its one order; this instance acts on the events it gets back, its own included: the
  * sender's copy of a message and the answer to a join arrive in the room's order like everything else.
  */
-public final class RoomRegistry {
-    private static final Logger log = LoggerFactory.getLogger(RoomRegistry.class);
+public final class RoomService {
+    private static final Logger log = LoggerFactory.getLogger(RoomService.class);
     /** protocol.md §4.4: room names are short, printable and safe in logs and URLs. */
     public static final Pattern ROOM_NAME = Pattern.compile("[A-Za-z0-9._:-]{1,64}");
 
@@ -59,7 +59,7 @@ public final class RoomRegistry {
     /** How long a request waits for its own event before it is answered {@code broker_unavailable}. */
     private final Duration eventTimeout;
 
-    public RoomRegistry(RoomPolicy policy, MessageCodec codec, Clock clock, int maxRoomsPerConnection,
+    public RoomService(RoomPolicy policy, MessageCodec codec, Clock clock, int maxRoomsPerConnection,
                         SharedState shared, String instance, Duration eventTimeout) {
         this.policy = policy;
         this.codec = codec;
