@@ -1,4 +1,4 @@
-package dev.portcullis.server;
+package dev.portcullis.bench;
 
 import dev.portcullis.websocket.SelectedKeySweep;
 import java.io.IOException;
@@ -18,10 +18,9 @@ import org.java_websocket.drafts.Draft;
  * For the benchmark's control run only ({@code ./run.sh bench --baseline-sweep}): the library's own
  * sockets, with nothing of Portcullis's but its {@link SelectedKeySweep}, the same class the gate uses. It
  * lets the bare baseline run without the library's stale selected keys too, so the ratio can show the
- * gate's own cost apart from that workaround. Lives in the bench sources, in this package because the
- * sweep is package-private.
+ * gate's own cost apart from that workaround.
  */
-public final class SweepingServerFactory implements WebSocketServerFactory {
+final class SweepingServerFactory implements WebSocketServerFactory {
     private final SelectedKeySweep sweep = new SelectedKeySweep();
 
     @Override
