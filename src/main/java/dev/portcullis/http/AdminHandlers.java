@@ -23,11 +23,11 @@ import java.util.function.Function;
 final class AdminHandlers {
     private static final Duration DEFAULT_BLOCK = Duration.ofHours(1);
 
-    private final HttpApi.Services services;
+    private final HttpServices services;
     private final AbuseGuard abuse;
     private final Clock clock;
 
-    AdminHandlers(HttpApi.Services services) {
+    AdminHandlers(HttpServices services) {
         this.services = services;
         this.abuse = services.abuse();
         this.clock = services.clock();

@@ -31,7 +31,7 @@ final class LoginHandler implements HttpHandler {
     private final AuditLog audit;
     private final long ttlSeconds;
 
-    LoginHandler(HttpApi.Services services, RequestGuard guard, long ttlSeconds, boolean secureCookies) {
+    LoginHandler(HttpServices services, RequestGuard guard, long ttlSeconds, boolean secureCookies) {
         this.guard = guard;
         this.secureCookies = secureCookies;
         this.logins = services.logins();

@@ -27,6 +27,7 @@ import dev.portcullis.gate.Gatekeeper;
 import dev.portcullis.gate.SessionLifecycle;
 import dev.portcullis.health.Liveness;
 import dev.portcullis.http.HttpApi;
+import dev.portcullis.http.HttpServices;
 import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
@@ -208,7 +209,7 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
                 new HttpConfig(httpConfig.requestTimeout(), httpConfig.threads(), httpConfig.maxRequestsPerIp(),
                         httpConfig.allowedHosts(), caps.http()),
-                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, prefix, origins, audit, clock,
+                new HttpServices(logins, verifier, abuse, throttle, forwardedFor, prefix, origins, audit, clock,
                         tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
                         auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort, liveness),
                 auth.tokenTtl().toSeconds(), tls));
