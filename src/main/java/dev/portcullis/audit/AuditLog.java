@@ -2,8 +2,8 @@ package dev.portcullis.audit;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.portcullis.Threads;
-import dev.portcullis.auth.PrivateFiles;
+import dev.portcullis.platform.PrivateFiles;
+import dev.portcullis.platform.Threads;
 import java.io.BufferedWriter;
 import java.io.Flushable;
 import java.io.IOException;

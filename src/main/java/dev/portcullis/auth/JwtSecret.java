@@ -1,5 +1,6 @@
 package dev.portcullis.auth;
 
+import dev.portcullis.platform.PrivateFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

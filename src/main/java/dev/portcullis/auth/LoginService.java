@@ -1,6 +1,6 @@
 package dev.portcullis.auth;
 
-import dev.portcullis.Threads;
+import dev.portcullis.platform.Threads;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;

@@ -1,6 +1,5 @@
 package dev.portcullis.auth;
 
-import dev.portcullis.cluster.SharedState;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,19 +14,19 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Short-lived, single-use tickets that stand for a verified token, for clients that cannot send a first
  * message (or must not put a long-lived token in a URL). A ticket is 256 random bits; it is bound to the
- * identity it was issued for and gone the moment it is redeemed or expires. Kept in the shared state under
- * a digest, never the ticket itself, so a ticket issued by one instance is redeemed once on any of them.
+ * identity it was issued for and gone the moment it is redeemed or expires. Kept in the {@link TicketVault}
+ * under a digest, never the ticket itself, so a ticket issued by one instance is redeemed once on any of them.
  */
 public final class TicketStore {
     private static final int TICKET_BYTES = 32;
 
-    private final SharedState shared;
+    private final TicketVault vault;
     private final SecureRandom random;
     private final Clock clock;
     private final Duration ttl;
 
-    public TicketStore(SharedState shared, SecureRandom random, Clock clock, Duration ttl) {
-        this.shared = shared;
+    public TicketStore(TicketVault vault, SecureRandom random, Clock clock, Duration ttl) {
+        this.vault = vault;
         this.random = random;
         this.clock = clock;
         this.ttl = ttl;
@@ -42,12 +41,12 @@ public final class TicketStore {
         if (expires.isAfter(identity.expiresAt())) {
             expires = identity.expiresAt();
         }
-        return shared.putTicket(digest(ticket), identity, expires).thenApply(v -> ticket);
+        return vault.putTicket(digest(ticket), identity, expires).thenApply(v -> ticket);
     }
 
     /** Takes the ticket out for good; its identity if it existed and had not expired. */
     public CompletableFuture<Optional<VerifiedToken>> redeem(String ticket) {
-        return shared.takeTicket(digest(ticket));
+        return vault.takeTicket(digest(ticket));
     }
 
     public Duration ttl() {

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * that {@link PortcullisClient} reads from any thread.
  */
 final class ConnectionDriver implements Link.Events {
-    private static final System.Logger log = System.getLogger(PortcullisClient.class.getName());
+    private static final System.Logger log = System.getLogger(ConnectionDriver.class.getName());
     /** Refusals of a {@code join} that asking again cannot change (protocol.md §5): the room is forgotten. */
     private static final Set<String> FINAL_JOIN_REFUSALS =
             wire(ErrorCode.ACCESS_DENIED, ErrorCode.INVALID_ROOM, ErrorCode.TOO_MANY_ROOMS);

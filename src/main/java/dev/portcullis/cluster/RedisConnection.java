@@ -1,6 +1,6 @@
 package dev.portcullis.cluster;
 
-import dev.portcullis.Threads;
+import dev.portcullis.platform.Threads;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -83,14 +83,11 @@ final class RedisConnection {
 
     private final RedisUrl url;
     private final String instanceId;
-    private final RedisState.Timings timings;
+    private final RedisTimings timings;
     private final Owner owner;
     private final ScheduledThreadPoolExecutor commands =
             new ScheduledThreadPoolExecutor(1, Threads.named("redis-commands"));
     private final String livenessKey;
-    private final String instancesKey = RedisState.PREFIX + "instances";
-    /** Set once by the first instance to connect; gone or changed means Redis lost everything. */
-    private final String epochKey = RedisState.PREFIX + "epoch";
     private final CompletableFuture<Void> firstAvailable = new CompletableFuture<>();
 
     private volatile boolean available;
@@ -112,12 +109,12 @@ final class RedisConnection {
     private boolean reconnectScheduled;
     private boolean reportedDown;
 
-    RedisConnection(RedisUrl url, String instanceId, RedisState.Timings timings, Owner owner) {
+    RedisConnection(RedisUrl url, String instanceId, RedisTimings timings, Owner owner) {
         this.url = url;
         this.instanceId = instanceId;
         this.timings = timings;
         this.owner = owner;
-        this.livenessKey = RedisState.PREFIX + "instance:" + instanceId;
+        this.livenessKey = RedisKeys.liveness(instanceId);
         commands.setRemoveOnCancelPolicy(true);
         commands.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
     }
@@ -336,10 +333,10 @@ final class RedisConnection {
     }
 
     private String epoch() {
-        String epoch = command.get(epochKey);
+        String epoch = command.get(RedisKeys.EPOCH);
         if (epoch == null) {
-            command.set(epochKey, UUID.randomUUID().toString(), SetParams.setParams().nx());
-            epoch = command.get(epochKey);
+            command.set(RedisKeys.EPOCH, UUID.randomUUID().toString(), SetParams.setParams().nx());
+            epoch = command.get(RedisKeys.EPOCH);
         }
         return epoch;
     }
@@ -454,7 +451,7 @@ final class RedisConnection {
 
     private void beat() {
         command.set(livenessKey, "1", SetParams.setParams().px(timings.livenessTtl().toMillis()));
-        command.sadd(instancesKey, instanceId);
+        command.sadd(RedisKeys.INSTANCES, instanceId);
     }
 
     private void heartbeat() {
@@ -464,7 +461,7 @@ final class RedisConnection {
         int gen = generation;
         try {
             beat();
-            if (!knownEpoch.equals(command.get(epochKey))) {
+            if (!knownEpoch.equals(command.get(RedisKeys.EPOCH))) {
                 // Flushed under a live connection: catch up as after a restart.
                 throw new JedisException("redis lost its data");
             }
@@ -546,7 +543,7 @@ final class RedisConnection {
                 try {
                     if (available && command != null) {
                         farewell.accept(command);
-                        command.srem(instancesKey, instanceId);
+                        command.srem(RedisKeys.INSTANCES, instanceId);
                     }
                 } catch (RuntimeException e) {
                     log.debug("redis cleanup at close failed: {}", e.toString());

@@ -34,7 +34,6 @@ final class RedisRooms {
      * room's seq to the last one delivered here, so seq never goes backwards if Redis lost its data.
      */
     private static final Logger log = LoggerFactory.getLogger(RedisRooms.class);
-    private static final String PREFIX = RedisState.PREFIX;
     private static final LuaScript JOIN = LuaScript.load("join", "rooms");
     private static final LuaScript LEAVE = LuaScript.load("leave", "rooms");
     private static final LuaScript PUBLISH = LuaScript.load("publish", "rooms");
@@ -52,7 +51,7 @@ final class RedisRooms {
     RedisRooms(String instanceId, RedisConnection connection) {
         this.instanceId = instanceId;
         this.connection = connection;
-        this.roomsKey = PREFIX + "instance:" + instanceId + ":rooms";
+        this.roomsKey = RedisKeys.instanceRooms(instanceId);
     }
 
     CompletableFuture<Void> join(String room, Member member) {
@@ -62,8 +61,8 @@ final class RedisRooms {
         }
         return connection.call(redis -> {
             // Confirmed before the join runs, so no event after it is missed.
-            connection.subscribe(channel(room));
-            JOIN.run(redis, List.of(), List.of(PREFIX, room, member.key(), member.user(), roomsKey));
+            connection.subscribe(RedisKeys.roomChannel(room));
+            JOIN.run(redis, List.of(), List.of(RedisKeys.PREFIX, room, member.key(), member.user(), roomsKey));
             localMembers.computeIfAbsent(room, r -> new HashMap<>()).put(member.key(), member.user());
             return null;
         });
@@ -78,7 +77,8 @@ final class RedisRooms {
                 if (redis != null) {
                     Map<String, String> own = localMembers.getOrDefault(room, Map.of());
                     boolean lastHere = own.isEmpty() || own.size() == 1 && own.containsKey(member.key());
-                    LEAVE.run(redis, List.of(), List.of(PREFIX, room, member.key(), roomsKey, lastHere ? "1" : "0"));
+                    LEAVE.run(redis, List.of(),
+                            List.of(RedisKeys.PREFIX, room, member.key(), roomsKey, lastHere ? "1" : "0"));
                 }
             } finally {
                 forget(room, member);
@@ -96,14 +96,14 @@ final class RedisRooms {
             }
         }
         if (!localMembers.containsKey(room)) {
-            connection.unsubscribe(channel(room));
+            connection.unsubscribe(RedisKeys.roomChannel(room));
         }
         // (While connected, the unsubscribe confirmation forgets the room's last seq, after its last event.)
     }
 
     CompletableFuture<Long> publish(String room, Member from, String payloadJson, String id, long timestamp) {
-        List<String> args = List.of(PREFIX, room, from.key(), from.user(), payloadJson, id == null ? "" : id,
-                id == null ? "0" : "1", Long.toString(timestamp));
+        List<String> args = List.of(RedisKeys.PREFIX, room, from.key(), from.user(), payloadJson,
+                id == null ? "" : id, id == null ? "0" : "1", Long.toString(timestamp));
         return connection.call(redis -> {
             long seq = (Long) PUBLISH.run(redis, List.of(), args);
             if (seq < 0) {
@@ -113,19 +113,11 @@ final class RedisRooms {
         });
     }
 
-    private static String channel(String room) {
-        return PREFIX + "room:" + room;
-    }
-
-    private static String room(String channel) {
-        return channel.substring(PREFIX.length() + "room:".length());
-    }
-
     // ---- connection upkeep (command thread)
 
     /** The channels of the rooms this instance has members in, for a new connection to subscribe to. */
     List<String> channels() {
-        return localMembers.keySet().stream().map(RedisRooms::channel).toList();
+        return localMembers.keySet().stream().map(RedisKeys::roomChannel).toList();
     }
 
     /** After a connect: makes this instance's presence in Redis what it holds. */
@@ -141,7 +133,7 @@ final class RedisRooms {
     }
 
     private void reconcile(Jedis redis, String room) {
-        List<String> args = new ArrayList<>(List.of(PREFIX, room, instanceId, roomsKey,
+        List<String> args = new ArrayList<>(List.of(RedisKeys.PREFIX, room, instanceId, roomsKey,
                 Long.toString(lastSeq.getOrDefault(room, 0L))));
         localMembers.getOrDefault(room, Map.of()).forEach((key, user) -> {
             args.add(key);
@@ -152,7 +144,7 @@ final class RedisRooms {
 
     /** Removes the members of every instance whose liveness key expired. */
     void sweep(Jedis redis) {
-        long removed = (Long) SWEEP.run(redis, List.of(), List.of(PREFIX, "*"));
+        long removed = (Long) SWEEP.run(redis, List.of(), List.of(RedisKeys.PREFIX, "*"));
         if (removed > 0) {
             log.info("removed {} room members of instances that stopped without leaving", removed);
         }
@@ -160,14 +152,14 @@ final class RedisRooms {
 
     /** Removes this instance's members, with Left events, as it stops. */
     void leaveAll(Jedis redis) {
-        SWEEP.run(redis, List.of(), List.of(PREFIX, instanceId));
+        SWEEP.run(redis, List.of(), List.of(RedisKeys.PREFIX, instanceId));
     }
 
     // ---- delivery (subscriber thread)
 
     /** Decodes an event heard on a room's channel; empty if it is not one to deliver. */
     Optional<RoomEvent> decode(String channel, JsonNode e) {
-        String room = room(channel);
+        String room = RedisKeys.roomOf(channel);
         Member member = new Member(e.path("u").asText(), e.path("k").asText());
         return switch (e.path("t").asText()) {
             case "j" -> {
@@ -201,7 +193,7 @@ final class RedisRooms {
     /** Redis confirmed that this instance no longer listens to a room's channel. */
     void unsubscribed(String channel) {
         // Events of the room's next life, if this instance joins it again, start afresh.
-        lastSeq.remove(room(channel));
+        lastSeq.remove(RedisKeys.roomOf(channel));
     }
 
     /** Connections this instance holds per room; for tests. */

@@ -42,8 +42,6 @@ public final class RedisState implements SharedState {
      */
     private static final Logger log = LoggerFactory.getLogger(RedisState.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Every key and channel of Portcullis in Redis starts with this. */
-    static final String PREFIX = "portcullis:";
     private static final LuaScript RATE = LuaScript.load("rate");
     private static final LuaScript REPLICA = LuaScript.load("replica");
     private static final StateListener NO_LISTENER = new StateListener() {
@@ -60,13 +58,6 @@ public final class RedisState implements SharedState {
         }
     };
 
-    /** Periods and limits of the connection's upkeep; tests shorten them. */
-    record Timings(Duration heartbeat, Duration livenessTtl, Duration sweepEvery, Duration pruneEvery,
-                   Duration backoffCap, int connectTimeoutMillis, int socketTimeoutMillis) {
-        static final Timings DEFAULT = new Timings(Duration.ofSeconds(1), Duration.ofSeconds(10),
-                Duration.ofSeconds(5), Duration.ofMinutes(1), Duration.ofSeconds(2), 1000, 2000);
-    }
-
     private final RedisUrl url;
     private final String instanceId;
     private final RateSpec rate;
@@ -75,13 +66,11 @@ public final class RedisState implements SharedState {
     private final Replica replica;
     private final RedisConnection connection;
     private final RedisRooms rooms;
-    private final String eventsChannel = PREFIX + "events";
-    private final List<String> replicaKeys = List.of(PREFIX + "version", PREFIX + "revoked:token",
-            PREFIX + "revoked:user", PREFIX + "blocks");
 
     private volatile StateListener listener = NO_LISTENER;
 
-    private RedisState(RedisUrl url, String instanceId, RateSpec rate, Clock clock, Duration leeway, Timings timings) {
+    private RedisState(RedisUrl url, String instanceId, RateSpec rate, Clock clock, Duration leeway,
+                       RedisTimings timings) {
         this.url = url;
         this.instanceId = instanceId;
         this.rate = rate;
@@ -103,11 +92,11 @@ public final class RedisState implements SharedState {
      */
     public static RedisState start(String redisUrl, String instanceId, RateSpec messageRate, Clock clock,
                                    Duration clockLeeway) {
-        return start(RedisUrl.parse(redisUrl), instanceId, messageRate, clock, clockLeeway, Timings.DEFAULT);
+        return start(RedisUrl.parse(redisUrl), instanceId, messageRate, clock, clockLeeway, RedisTimings.DEFAULT);
     }
 
     static RedisState start(RedisUrl url, String instanceId, RateSpec messageRate, Clock clock, Duration clockLeeway,
-                            Timings timings) {
+                            RedisTimings timings) {
         if (instanceId.isEmpty() || instanceId.contains("/") || !instanceId.chars().allMatch(c -> c > ' ' && c < 127)) {
             throw new IllegalArgumentException("instance id must be printable ASCII without spaces or '/'");
         }
@@ -160,7 +149,7 @@ public final class RedisState implements SharedState {
         return connection.call(redis -> {
             if (ttl > 0) {
                 // PX, not PXAT: the expiry follows this instance's clock, not Redis's; take checks it as well.
-                redis.set(ticketKey(ticketDigest), value, SetParams.setParams().px(ttl));
+                redis.set(RedisKeys.ticket(ticketDigest), value, SetParams.setParams().px(ttl));
             }
             return null;
         });
@@ -168,7 +157,7 @@ public final class RedisState implements SharedState {
 
     @Override
     public CompletableFuture<Optional<VerifiedToken>> takeTicket(String ticketDigest) {
-        return connection.call(redis -> Optional.ofNullable(redis.getDel(ticketKey(ticketDigest))))
+        return connection.call(redis -> Optional.ofNullable(redis.getDel(RedisKeys.ticket(ticketDigest))))
                 .thenApply(found -> found.map(RedisState::readTicket)
                         .filter(t -> t.until().isAfter(clock.instant()))
                         .map(StoredTicket::identity));
@@ -199,10 +188,6 @@ public final class RedisState implements SharedState {
         }
     }
 
-    private static String ticketKey(String digest) {
-        return PREFIX + "ticket:" + digest;
-    }
-
     // ---- rate
 
     @Override
@@ -217,7 +202,7 @@ public final class RedisState implements SharedState {
         List<String> args = List.of(bucket ? "bucket" : "window", Integer.toString(rate.count()),
                 Double.toString(rate.perSecond()), Long.toString(rate.window().toMillis()), Long.toString(now),
                 Long.toString(idle + 60_000));
-        return connection.call(redis -> (Long) RATE.run(redis, List.of(PREFIX + "rate:" + user), args));
+        return connection.call(redis -> (Long) RATE.run(redis, List.of(RedisKeys.rate(user)), args));
     }
 
     // ---- revocations and blocks
@@ -272,11 +257,11 @@ public final class RedisState implements SharedState {
      * wrote is what this instance answers next.
      */
     private CompletableFuture<List<?>> replicaWrite(String op, String... rest) {
-        List<String> args = new ArrayList<>(List.of(eventsChannel, op, Long.toString(clock.millis())));
+        List<String> args = new ArrayList<>(List.of(RedisKeys.EVENTS, op, Long.toString(clock.millis())));
         args.addAll(List.of(rest));
         CompletableFuture<List<?>> done = new CompletableFuture<>();
         connection.call(redis -> {
-            Object reply = REPLICA.run(redis, replicaKeys, args);
+            Object reply = REPLICA.run(redis, RedisKeys.REPLICA, args);
             List<?> list = reply instanceof List<?> l ? l : List.of(reply);
             long version = (Long) list.get(0);
             if (version == 0) {
@@ -332,16 +317,16 @@ public final class RedisState implements SharedState {
 
     /** Loads the replica; returns what changed while this instance was not listening. */
     private List<Replica.Notice> loadReplica(Jedis redis) {
-        List<?> snapshot = (List<?>) REPLICA.run(redis, replicaKeys,
-                List.of(eventsChannel, "snapshot", Long.toString(clock.millis())));
+        List<?> snapshot = (List<?>) REPLICA.run(redis, RedisKeys.REPLICA,
+                List.of(RedisKeys.EVENTS, "snapshot", Long.toString(clock.millis())));
         return replica.load(Long.parseLong(String.valueOf(snapshot.get(0))),
                 (List<?>) snapshot.get(1), (List<?>) snapshot.get(2), (List<?>) snapshot.get(3));
     }
 
     private void prune() {
         replica.prune();
-        connection.ifAvailable(redis -> REPLICA.run(redis, replicaKeys,
-                List.of(eventsChannel, "prune", Long.toString(clock.millis()))));
+        connection.ifAvailable(redis -> REPLICA.run(redis, RedisKeys.REPLICA,
+                List.of(RedisKeys.EVENTS, "prune", Long.toString(clock.millis()))));
     }
 
     /** This instance's part in each connection's life: what it subscribes to, how it catches up, what it hears. */
@@ -349,14 +334,14 @@ public final class RedisState implements SharedState {
         @Override
         public List<String> channels() {
             List<String> channels = new ArrayList<>();
-            channels.add(eventsChannel);
+            channels.add(RedisKeys.EVENTS);
             channels.addAll(rooms.channels());
             return channels;
         }
 
         @Override
         public void reseed(Jedis redis) {
-            REPLICA.run(redis, replicaKeys, List.of(eventsChannel, "seed", Long.toString(clock.millis()),
+            REPLICA.run(redis, RedisKeys.REPLICA, List.of(RedisKeys.EVENTS, "seed", Long.toString(clock.millis()),
                     replica.seed()));
         }
 
@@ -385,7 +370,7 @@ public final class RedisState implements SharedState {
 
         @Override
         public void unsubscribed(String channel) {
-            if (!channel.equals(eventsChannel)) {
+            if (!channel.equals(RedisKeys.EVENTS)) {
                 rooms.unsubscribed(channel);
             }
         }
@@ -413,7 +398,7 @@ public final class RedisState implements SharedState {
             log.warn("unreadable message on a portcullis channel; ignored");
             return;
         }
-        if (channel.equals(eventsChannel)) {
+        if (channel.equals(RedisKeys.EVENTS)) {
             replica.onEvent(e).ifPresent(this::notify);
             return;
         }

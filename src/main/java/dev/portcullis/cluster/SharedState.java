@@ -1,5 +1,6 @@
 package dev.portcullis.cluster;
 
+import dev.portcullis.auth.TicketVault;
 import dev.portcullis.auth.VerifiedToken;
 import dev.portcullis.limit.Blocklist;
 import java.time.Duration;
@@ -9,9 +10,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Everything the instances of one deployment must agree on: tickets, the per-user message rate,
- * revocations, blocks, and room order and presence (protocol.md §11, §12, §13). {@link LocalState} keeps it
- * in this process (the embedded default); {@link RedisState} shares it between instances through Redis.
+ * Everything the instances of one deployment must agree on: tickets (the {@link TicketVault} auth asks for),
+ * the per-user message rate, revocations, blocks, and room order and presence (protocol.md §11, §12, §13).
+ * {@link LocalState} keeps it in this process (the embedded default); {@link RedisState} shares it between
+ * instances through Redis.
  *
  * <p>Methods that return a future never block the caller: a shared engine does its I/O on threads of its
  * own, and the future fails with {@link BrokerUnavailableException} when the engine cannot be reached. The
@@ -19,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
  * engine, and throw {@link BrokerUnavailableException} when that copy cannot be trusted: security checks
  * fail closed.
  */
-public interface SharedState extends AutoCloseable {
+public interface SharedState extends TicketVault, AutoCloseable {
     /** {@code "memory"} or {@code "redis"}, as {@code /healthz} reports it. */
     String engine();
 
@@ -28,14 +30,6 @@ public interface SharedState extends AutoCloseable {
 
     /** Where this instance learns what it must act on; set once, before the first call below. */
     void listen(StateListener listener);
-
-    // Tickets (§13.1). Keys are digests of the ticket: the ticket itself is a bearer credential.
-
-    /** Stores a ticket until {@code expiresAt}. */
-    CompletableFuture<Void> putTicket(String ticketDigest, VerifiedToken identity, Instant expiresAt);
-
-    /** Removes the ticket atomically and returns what it stood for: a ticket is redeemed once in the cluster. */
-    CompletableFuture<Optional<VerifiedToken>> takeTicket(String ticketDigest);
 
     // The per-user message rate (§12.1), counted across every instance.
 

@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import dev.portcullis.auth.VerifiedToken;
 import dev.portcullis.config.Values;
+import dev.portcullis.gate.AbuseGuard;
 import dev.portcullis.limit.Blocklist;
-import dev.portcullis.server.AbuseGuard;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.DateTimeException;
@@ -23,11 +23,11 @@ import java.util.function.Function;
 final class AdminHandlers {
     private static final Duration DEFAULT_BLOCK = Duration.ofHours(1);
 
-    private final HttpApi.Services services;
+    private final HttpServices services;
     private final AbuseGuard abuse;
     private final Clock clock;
 
-    AdminHandlers(HttpApi.Services services) {
+    AdminHandlers(HttpServices services) {
         this.services = services;
         this.abuse = services.abuse();
         this.clock = services.clock();

@@ -1,5 +1,6 @@
 package dev.portcullis.http;
 
+import dev.portcullis.net.OriginPolicy;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;

@@ -17,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * the live sessions that used it. Each needs {@code Authorization: Bearer <access token>}.
  */
 final class CredentialHandlers {
-    private final HttpApi.Services services;
+    private final HttpServices services;
 
-    CredentialHandlers(HttpApi.Services services) {
+    CredentialHandlers(HttpServices services) {
         this.services = services;
     }
 

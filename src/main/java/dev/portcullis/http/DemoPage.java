@@ -2,6 +2,7 @@ package dev.portcullis.http;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
+import dev.portcullis.net.OriginPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,7 +1,7 @@
 package dev.portcullis.http;
 
-import dev.portcullis.Threads;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.platform.Threads;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.concurrent.Executor;

@@ -6,26 +6,12 @@ import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
-import dev.portcullis.audit.AuditLog;
-import dev.portcullis.auth.LoginService;
-import dev.portcullis.auth.TicketStore;
-import dev.portcullis.auth.TokenIssuer;
-import dev.portcullis.auth.TokenVerifier;
-import dev.portcullis.auth.UserStore;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.config.HttpConfig;
 import dev.portcullis.health.Liveness;
-import dev.portcullis.limit.AddressPrefix;
-import dev.portcullis.limit.ForwardedFor;
-import dev.portcullis.limit.LoginThrottle;
-import dev.portcullis.metrics.Metrics;
-import dev.portcullis.server.AbuseGuard;
-import dev.portcullis.server.SessionLifecycle;
-import dev.portcullis.server.Tls;
+import dev.portcullis.net.Tls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.time.Clock;
-import java.time.Duration;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,17 +35,8 @@ public final class HttpApi implements AutoCloseable {
         this.handlers = handlers;
     }
 
-    /** What the handlers need from the rest of the server. */
-    public record Services(LoginService logins, TokenVerifier verifier, AbuseGuard abuse, LoginThrottle throttle,
-                           ForwardedFor forwardedFor, AddressPrefix addressPrefix, OriginPolicy origins,
-                           AuditLog audit, Clock clock,
-                           TicketStore tickets, SharedState shared, SessionLifecycle lifecycle,
-                           UserStore users, TokenIssuer issuer, boolean cookieMode, Duration tokenTtl,
-                           Metrics metrics, boolean ticketsEnabled, int wsPort, Liveness liveness) {
-    }
-
     /** Starts the API; with {@code tls} it is HTTPS and cookies are {@code Secure}. */
-    public static HttpApi start(InetSocketAddress address, HttpConfig config, Services services, long tokenTtlSeconds,
+    public static HttpApi start(InetSocketAddress address, HttpConfig config, HttpServices services, long tokenTtlSeconds,
                                 SSLContext tls) throws IOException {
         capConnections(config.maxConnections());
         HttpServer server;

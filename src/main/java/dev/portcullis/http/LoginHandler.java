@@ -8,7 +8,7 @@ import dev.portcullis.auth.IssuedToken;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.metrics.Metrics;
-import dev.portcullis.server.Handshakes;
+import dev.portcullis.net.UpgradeCredentials;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
@@ -19,7 +19,7 @@ import java.util.concurrent.CompletionException;
  */
 final class LoginHandler implements HttpHandler {
     /** The cookie set in cookie mode; the WebSocket reads the same name. */
-    static final String SESSION_COOKIE = Handshakes.SESSION_COOKIE;
+    static final String SESSION_COOKIE = UpgradeCredentials.SESSION_COOKIE;
 
     private final LoginService logins;
     private final RequestGuard guard;
@@ -31,7 +31,7 @@ final class LoginHandler implements HttpHandler {
     private final AuditLog audit;
     private final long ttlSeconds;
 
-    LoginHandler(HttpApi.Services services, RequestGuard guard, long ttlSeconds, boolean secureCookies) {
+    LoginHandler(HttpServices services, RequestGuard guard, long ttlSeconds, boolean secureCookies) {
         this.guard = guard;
         this.secureCookies = secureCookies;
         this.logins = services.logins();

@@ -3,6 +3,7 @@ package dev.portcullis.http;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import dev.portcullis.cluster.BrokerUnavailableException;
+import dev.portcullis.net.OriginPolicy;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,11 +1,9 @@
 package dev.portcullis.server;
 
-import dev.portcullis.Threads;
 import dev.portcullis.audit.AuditLog;
 import dev.portcullis.auth.JwtSecret;
 import dev.portcullis.auth.LoginService;
 import dev.portcullis.auth.PasswordHasher;
-import dev.portcullis.auth.PrivateFiles;
 import dev.portcullis.auth.RevocationStore;
 import dev.portcullis.auth.TicketStore;
 import dev.portcullis.auth.TokenIssuer;
@@ -23,9 +21,13 @@ import dev.portcullis.config.ListenerConfig;
 import dev.portcullis.config.StorageConfig;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetKey;
+import dev.portcullis.gate.AbuseGuard;
+import dev.portcullis.gate.ClusterEvents;
+import dev.portcullis.gate.Gatekeeper;
+import dev.portcullis.gate.SessionLifecycle;
 import dev.portcullis.health.Liveness;
 import dev.portcullis.http.HttpApi;
-import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.http.HttpServices;
 import dev.portcullis.limit.AddressPrefix;
 import dev.portcullis.limit.Blocklist;
 import dev.portcullis.limit.ForwardedFor;
@@ -34,11 +36,16 @@ import dev.portcullis.limit.LoginThrottle;
 import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.metrics.HeapAfterGc;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.net.OriginPolicy;
+import dev.portcullis.net.Tls;
+import dev.portcullis.platform.PrivateFiles;
+import dev.portcullis.platform.Threads;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.room.RoomPolicy;
-import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.room.RoomService;
 import dev.portcullis.session.SessionRegistry;
+import dev.portcullis.websocket.WebSocketListener;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -82,7 +89,7 @@ public final class Portcullis implements AutoCloseable {
     private final Liveness liveness = new Liveness();
     private int wsPort;
     private int httpPort;
-    private RoomRegistry rooms;
+    private RoomService rooms;
     private Metrics metrics;
     private AuditLog audit;
 
@@ -144,7 +151,7 @@ public final class Portcullis implements AutoCloseable {
         RoomPolicy.Default roomDefault = config.rooms().defaultAllow() ? RoomPolicy.Default.ALLOW : RoomPolicy.Default.DENY;
         Path roomRules = config.rooms().rulesFile();
         RoomPolicy policy = roomRules == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(roomRules, roomDefault);
-        rooms = new RoomRegistry(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
+        rooms = new RoomService(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
 
         ListenerConfig listeners = config.listeners();
         SSLContext tls = listeners.tls()
@@ -189,7 +196,7 @@ public final class Portcullis implements AutoCloseable {
         HttpConfig httpConfig = config.http();
         OpenFileLimit.Caps caps = OpenFileLimit.caps(limits.maxConnections(), limits.maxPendingConnections(),
                 httpConfig.maxConnections(), OpenFileLimit.maxFiles());
-        GateServer ws = new GateServer(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
+        WebSocketListener ws = new WebSocketListener(new InetSocketAddress(listeners.bind(), listeners.wsPort()),
                 connections.maxMessageBytes(), connections.maxOutboundBytes(), connections.memoryBudget(),
                 connections.pingInterval(),
                 connections.closeTimeout(), connections.handshakeTimeout(), origins, ips, forwardedFor,
@@ -202,7 +209,7 @@ public final class Portcullis implements AutoCloseable {
         HttpApi http = own(HttpApi.start(new InetSocketAddress(listeners.bind(), listeners.httpPort()),
                 new HttpConfig(httpConfig.requestTimeout(), httpConfig.threads(), httpConfig.maxRequestsPerIp(),
                         httpConfig.allowedHosts(), caps.http()),
-                new HttpApi.Services(logins, verifier, abuse, throttle, forwardedFor, prefix, origins, audit, clock,
+                new HttpServices(logins, verifier, abuse, throttle, forwardedFor, prefix, origins, audit, clock,
                         tickets, shared, lifecycle, users, issuer, auth.allows("cookie"),
                         auth.tokenTtl(), metrics, auth.allows("ticket"), wsPort, liveness),
                 auth.tokenTtl().toSeconds(), tls));
@@ -279,7 +286,7 @@ public final class Portcullis implements AutoCloseable {
         return loaded.secret();
     }
 
-    private static int awaitStart(GateServer ws) throws IOException {
+    private static int awaitStart(WebSocketListener ws) throws IOException {
         try {
             return ws.started().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -316,7 +323,7 @@ public final class Portcullis implements AutoCloseable {
     }
 
     /** The live rooms, for tests and metrics. */
-    public RoomRegistry rooms() {
+    public RoomService rooms() {
         return rooms;
     }
 

@@ -56,7 +56,7 @@ public enum ConnectionState {
     public ConnectionState on(Event event) {
         ConnectionState next = TRANSITIONS.getOrDefault(this, Map.of()).get(event);
         if (next == null) {
-            throw new IllegalTransitionException(this, event);
+            throw new IllegalTransitionException("illegal transition: " + event + " in state " + this);
         }
         return next;
     }

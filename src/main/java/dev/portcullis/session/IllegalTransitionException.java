@@ -4,7 +4,8 @@ package dev.portcullis.session;
 public final class IllegalTransitionException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
-    public IllegalTransitionException(ConnectionState from, ConnectionState.Event event) {
-        super("illegal transition: " + event + " in state " + from);
+    /** {@code message} names the state and the event, as the state machine that refused them words it. */
+    public IllegalTransitionException(String message) {
+        super(message);
     }
 }

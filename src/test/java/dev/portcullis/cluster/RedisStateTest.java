@@ -39,7 +39,7 @@ import redis.clients.jedis.params.ClientKillParams;
 /** Two or three RedisState instances against one real redis-server, as instances of one cluster. */
 @Timeout(60)
 class RedisStateTest {
-    private static final RedisState.Timings FAST = new RedisState.Timings(Duration.ofMillis(200), Duration.ofSeconds(1),
+    private static final RedisTimings FAST = new RedisTimings(Duration.ofMillis(200), Duration.ofSeconds(1),
             Duration.ofMillis(300), Duration.ofMillis(300), Duration.ofMillis(400), 1000, 2000);
 
     private RedisServer redis;

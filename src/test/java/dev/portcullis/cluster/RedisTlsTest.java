@@ -34,7 +34,7 @@ class RedisTlsTest {
 
         try (RedisServer redis = RedisServer.startTls(pem.certificate(), pem.key()); LogCapture logs = LogCapture.start()) {
             RedisState state = RedisState.start(RedisUrl.parse("rediss://:tls-s3cret@127.0.0.1:" + redis.port() + "/0"),
-                    "a", RateSpec.OFF, MutableClock.atNow(), Duration.ZERO, RedisState.Timings.DEFAULT);
+                    "a", RateSpec.OFF, MutableClock.atNow(), Duration.ZERO, RedisTimings.DEFAULT);
             try {
                 await().atMost(Duration.ofSeconds(10)).until(() -> logs.text().contains("unavailable"));
                 assertFalse(state.available());

@@ -36,7 +36,7 @@ class FuzzTest {
     private static final long BASE_SEED = 0x5EED_2026L;
     /**
      * Seeds of past failures, run on every build. These sent a close frame whose reason is not UTF-8, which
-     * made Java-WebSocket 1.6.0 throw and leave the connection open (fixed in GateDraft).
+     * made Java-WebSocket 1.6.0 throw and leave the connection open (fixed in StrictDraft).
      */
     private static final long[] REGRESSION_SEEDS = {1592598601L, 1592598627L, 1592598654L, 1592598659L, 1592598733L};
     private static final int PEERS = 200;

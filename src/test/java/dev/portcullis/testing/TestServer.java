@@ -10,7 +10,7 @@ import dev.portcullis.auth.UserStore;
 import dev.portcullis.config.CommandLine;
 import dev.portcullis.config.Config;
 import dev.portcullis.config.ConfigLoader;
-import dev.portcullis.room.RoomRegistry;
+import dev.portcullis.room.RoomService;
 import dev.portcullis.server.Portcullis;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -120,7 +120,7 @@ public final class TestServer implements AutoCloseable {
         return server.wsPort();
     }
 
-    public RoomRegistry rooms() {
+    public RoomService rooms() {
         return server.rooms();
     }
 

@@ -3,7 +3,7 @@ package dev.portcullis.web;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.portcullis.http.OriginPolicy;
+import dev.portcullis.net.OriginPolicy;
 import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;

@@ -1,6 +1,5 @@
 package dev.portcullis.bench;
 
-import dev.portcullis.server.SweepingServerFactory;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
