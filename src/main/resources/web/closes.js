@@ -65,10 +65,15 @@ export function movesFor(from, code, reason) {
   if (from === "CONNECTING") {
     return [["CLOSED", "handshake failed"]];
   }
+  // §2: a close the server started for a cause of its own; 1000 and 1006 are the page's own or a lost TCP.
+  const serverClose = [1001, 1002, 1007, 1008, 1009, 1011, 1013].includes(code) ? "SERVER_CLOSE" : "DISCONNECTED";
   if (from === "AWAITING_AUTH") {
-    // §2: a refused auth closes with 1008, or with 1011 Try again later when a cluster cannot check it now.
-    const refused = code === 1008 || (code === 1011 && reason === "Try again later");
-    return [["CLOSED", reason === "Auth timeout" || reason === "Server busy" ? "AUTH_TIMED_OUT" : refused ? "AUTH_FAILED" : "DISCONNECTED"]];
+    if (reason === "Auth timeout" || reason === "Server busy") {
+      return [["CLOSED", "AUTH_TIMED_OUT"]];
+    }
+    // A refused auth closes with 1008, or with 1011 Try again later when a cluster cannot check it now.
+    const refused = (code === 1008 && reason !== "Too many control frames") || (code === 1011 && reason === "Try again later");
+    return [["CLOSED", refused ? "AUTH_FAILED" : serverClose]];
   }
   if (reason === "Blocked for abuse") {
     return [["BLOCKED", "BLOCK"], ["CLOSED", "DISCONNECTED"]];
@@ -76,5 +81,5 @@ export function movesFor(from, code, reason) {
   if (code === 1008 && ["Token expired", "Token revoked", "User disabled"].includes(reason)) {
     return [["CLOSED", "CREDENTIAL_ENDED"]];
   }
-  return [["CLOSED", "DISCONNECTED"]];
+  return [["CLOSED", serverClose]];
 }

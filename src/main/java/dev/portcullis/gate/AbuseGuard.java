@@ -94,9 +94,7 @@ public final class AbuseGuard {
     /** Closes every connection of {@code user} on this instance: the user was blocked here or elsewhere. */
     public void closeBlocked(String user) {
         steps.forEach(sessions.sessionsOf(user), "block", s -> {
-            if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
-                s.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
-            }
+            s.close(ConnectionState.Event.BLOCK, CloseReason.BLOCKED_FOR_ABUSE);
         });
     }
 

@@ -8,6 +8,7 @@ import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.UserStore;
 import dev.portcullis.auth.VerifiedToken;
+import dev.portcullis.platform.Scheduler;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MessageCodec;
@@ -21,9 +22,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The life of a session's credential after {@code auth_ok} (protocol.md §13): an {@code expiring} warning
@@ -39,7 +37,7 @@ public final class SessionLifecycle {
     private final AbuseGuard abuse;
     private final MessageCodec codec;
     private final AuditLog audit;
-    private final ScheduledExecutorService scheduler;
+    private final Scheduler scheduler;
     private final Clock clock;
     private final Duration expiryWarning;
     private final Duration leeway;
@@ -47,7 +45,7 @@ public final class SessionLifecycle {
 
     public SessionLifecycle(TokenVerifier verifier, SharedState revocations, SessionRegistry sessions,
                             UserStore users, AbuseGuard abuse, MessageCodec codec, AuditLog audit,
-                            ScheduledExecutorService scheduler, Clock clock, Duration expiryWarning, Duration leeway) {
+                            Scheduler scheduler, Clock clock, Duration expiryWarning, Duration leeway) {
         this.verifier = verifier;
         this.revocations = revocations;
         this.sessions = sessions;
@@ -150,9 +148,7 @@ public final class SessionLifecycle {
             if (revokedOrUnknown(id) == Boolean.TRUE) {
                 end(s, CloseReason.TOKEN_REVOKED);
             } else if (blockedKnown(id.subject())) {
-                if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.BLOCK)) {
-                    s.connection().close(CloseReason.BLOCKED_FOR_ABUSE.code(), CloseReason.BLOCKED_FOR_ABUSE.reason());
-                }
+                s.close(ConnectionState.Event.BLOCK, CloseReason.BLOCKED_FOR_ABUSE);
             } else if (!known.computeIfAbsent(id.subject(), users::find).map(User::canLogIn).orElse(false)) {
                 end(s, CloseReason.USER_DISABLED);
             } else if (!id.expiresAt().plus(leeway).isAfter(now)) {
@@ -182,26 +178,22 @@ public final class SessionLifecycle {
     }
 
     /** Runs {@code task} at {@code when} by the injected clock; if the clock disagrees when it fires, waits on. */
-    private ScheduledFuture<?> at(Instant when, Runnable task) {
-        long delay = Math.max(0, Duration.between(clock.instant(), when).toMillis());
-        return scheduler.schedule(() -> {
+    private Scheduler.Task at(Instant when, Runnable task) {
+        return scheduler.schedule(Duration.between(clock.instant(), when), () -> {
             if (clock.instant().isBefore(when)) {
                 at(when, task);
             } else {
                 task.run();
             }
-        }, delay, TimeUnit.MILLISECONDS);
+        });
     }
 
     private void end(Session session, CloseReason reason) {
-        if (session.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.CREDENTIAL_ENDED)) {
-            session.cancelExpiryTimers();
-            audit.sessionEnded(session.id(), session.user(), session.connection().remoteAddress(), reason.reason());
-            session.connection().close(reason.code(), reason.reason());
-        }
+        session.close(ConnectionState.Event.CREDENTIAL_ENDED, reason, () -> audit.sessionEnded(session.id(),
+                session.user(), session.connection().remoteAddress(), reason.reason()));
     }
 
     private void send(Session session, ServerMessage message) {
-        session.connection().send(codec.outbound(message));
+        session.send(codec.outbound(message));
     }
 }

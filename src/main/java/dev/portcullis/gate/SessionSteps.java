@@ -42,12 +42,17 @@ final class SessionSteps {
 
     private void closeFailed(Session s) {
         try {
-            if (s.transition(ConnectionState.AUTHENTICATED, ConnectionState.Event.CREDENTIAL_ENDED)) {
-                s.cancelExpiryTimers();
-                audit.sessionEnded(s.id(), s.user(), s.connection().remoteAddress(), CloseReason.INTERNAL_ERROR.reason());
+            String user = s.user();
+            boolean closed = s.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.INTERNAL_ERROR, () -> {
+                if (user != null) {
+                    audit.sessionEnded(s.id(), user, s.connection().remoteAddress(), CloseReason.INTERNAL_ERROR.reason());
+                }
+            });
+            if (!closed) {
+                // The step failed after it had moved the state itself, perhaps before its close: the socket must
+                // still go. A second close of a closing socket does nothing.
+                s.connection().close(CloseReason.INTERNAL_ERROR.code(), CloseReason.INTERNAL_ERROR.reason());
             }
-            // Also when the step failed after its own transition (a block half done): the socket must still go.
-            s.connection().close(CloseReason.INTERNAL_ERROR.code(), CloseReason.INTERNAL_ERROR.reason());
         } catch (RuntimeException e) {
             log.error("{}: could not be closed after a failed step: {}", s.id(), e.toString());
         }

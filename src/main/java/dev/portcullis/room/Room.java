@@ -30,7 +30,7 @@ final class Room {
             return false;
         }
         members.computeIfAbsent(session.user(), u -> new LinkedHashSet<>()).add(session);
-        session.connection().send(joined);
+        session.send(joined);
         return true;
     }
 
@@ -55,7 +55,7 @@ final class Room {
     synchronized void broadcast(OutboundText message) {
         for (Set<Session> sessions : members.values()) {
             for (Session s : sessions) {
-                s.connection().send(message);
+                s.send(message);
             }
         }
     }
@@ -64,7 +64,7 @@ final class Room {
     synchronized void broadcastExcept(String user, OutboundText message) {
         members.forEach((u, sessions) -> {
             if (!u.equals(user)) {
-                sessions.forEach(s -> s.connection().send(message));
+                sessions.forEach(s -> s.send(message));
             }
         });
     }

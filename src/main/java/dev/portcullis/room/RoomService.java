@@ -303,6 +303,6 @@ public final class RoomService {
     }
 
     private void send(Session session, ServerMessage message) {
-        session.connection().send(codec.outbound(message));
+        session.send(codec.outbound(message));
     }
 }

@@ -38,7 +38,9 @@ import dev.portcullis.metrics.HeapAfterGc;
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.net.OriginPolicy;
 import dev.portcullis.net.Tls;
+import dev.portcullis.platform.ExecutorScheduler;
 import dev.portcullis.platform.PrivateFiles;
+import dev.portcullis.platform.Scheduler;
 import dev.portcullis.platform.Threads;
 import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.MessageCodec;
@@ -172,8 +174,9 @@ public final class Portcullis implements AutoCloseable {
         }), 1, 1, TimeUnit.MINUTES);
 
         TicketStore tickets = new TicketStore(shared, random, clock, auth.ticketTtl());
+        Scheduler timers = new ExecutorScheduler(scheduler);
         SessionLifecycle lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit,
-                scheduler, clock, auth.expiryWarning(), auth.clockLeeway());
+                timers, clock, auth.expiryWarning(), auth.clockLeeway());
         shared.listen(new ClusterEvents(rooms, lifecycle, abuse));
         long revalidate = auth.revalidateInterval().toMillis();
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
@@ -191,7 +194,7 @@ public final class Portcullis implements AutoCloseable {
         Duration fernetTtl = config.encryption().fernetTtl();
         Gatekeeper gatekeeper = new Gatekeeper(codec, verifier, audit, rooms, abuse, lifecycle, tickets,
                 auth.allows("ticket"), fernet, fernetTtl.isZero() ? null : fernetTtl,
-                scheduler, auth.timeout(), metrics);
+                timers, auth.timeout(), metrics);
         ConnectionConfig connections = config.connections();
         HttpConfig httpConfig = config.http();
         OpenFileLimit.Caps caps = OpenFileLimit.caps(limits.maxConnections(), limits.maxPendingConnections(),

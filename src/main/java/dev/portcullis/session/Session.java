@@ -1,10 +1,12 @@
 package dev.portcullis.session;
 
 import dev.portcullis.auth.VerifiedToken;
+import dev.portcullis.platform.Scheduler;
+import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.protocol.OutboundText;
 import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ScheduledFuture;
 
 /**
  * One WebSocket connection's state. Written by the connection's worker thread, by the scheduler (the
@@ -15,17 +17,17 @@ public final class Session {
     private final String id;
     private final Connection connection;
 
-    /** Guarded by this. */
-    private ConnectionState state = ConnectionState.AWAITING_AUTH;
+    /** Written under this object's monitor; read without it by senders, which only need a recent value. */
+    private volatile ConnectionState state = ConnectionState.AWAITING_AUTH;
     /** Guarded by this; null until {@link ConnectionState#AUTHENTICATED}. */
     private VerifiedToken identity;
     /** Guarded by this; the pending auth deadline, null once it fired or was cancelled. */
-    private ScheduledFuture<?> authDeadline;
+    private Scheduler.Task authDeadline;
     /** Whether every frame both ways is a Fernet token (protocol.md §14); set once, at auth. */
     private volatile boolean encrypted;
     /** Guarded by this; the warning and the close at the end of the credential, null when none is pending. */
-    private ScheduledFuture<?> expiryWarning;
-    private ScheduledFuture<?> expiryClose;
+    private Scheduler.Task expiryWarning;
+    private Scheduler.Task expiryClose;
     /** Guarded by this; the rooms this connection has joined, in join order. */
     private final Set<String> rooms = new LinkedHashSet<>();
     /** The messages read from this connection and not yet handled. */
@@ -80,7 +82,7 @@ public final class Session {
         return connection;
     }
 
-    public synchronized ConnectionState state() {
+    public ConnectionState state() {
         return state;
     }
 
@@ -95,36 +97,90 @@ public final class Session {
     }
 
     /**
-     * Applies {@code event} if the session is still in {@code expected}; returns false when another thread
-     * moved it first (the deadline and the auth message race). An event the table forbids throws.
+     * Applies {@code event} if the table has it from the current state; false when it has not, because
+     * another thread moved the session first (the deadline and the auth message race, two closes race).
+     * Leaving AWAITING_AUTH cancels the auth deadline, and leaving AUTHENTICATED the expiry timers.
      */
-    public synchronized boolean transition(ConnectionState expected, ConnectionState.Event event) {
-        if (state != expected) {
+    public synchronized boolean move(ConnectionState.Event event) {
+        if (!state.allows(event)) {
             return false;
         }
-        ConnectionState from = state;
-        state = state.on(event);
-        listener.changed(from, state);
-        return true;
-    }
-
-    /** Applies {@code event} from whatever state the session is in; throws if the table forbids it. */
-    public synchronized ConnectionState transition(ConnectionState.Event event) {
         ConnectionState from = state;
         state = state.on(event);
         if (from != state) {
             listener.changed(from, state);
         }
-        return state;
+        if (state != ConnectionState.AWAITING_AUTH) {
+            cancelAuthDeadline();
+        }
+        if (!state.servesUser() && from.servesUser()) {
+            cancelExpiryTimers();
+        }
+        return true;
+    }
+
+    /**
+     * The one way the server closes a connection: moves the state by {@code cause} first, so nothing more
+     * is sent or handled, runs {@code record} (what the close must leave in the audit log and metrics,
+     * before the peer can see it), then starts the closing handshake. False, and nothing done, when the
+     * connection was already on its way out.
+     */
+    public boolean close(ConnectionState.Event cause, CloseReason reason, Runnable record) {
+        if (cause == ConnectionState.Event.DISCONNECTED || !move(cause)) {
+            return false;
+        }
+        record.run();
+        connection.close(reason.code(), reason.reason());
+        return true;
+    }
+
+    /** {@link #close(ConnectionState.Event, CloseReason, Runnable)} with nothing to record. */
+    public boolean close(ConnectionState.Event cause, CloseReason reason) {
+        return close(cause, reason, () -> { });
+    }
+
+    /** Like {@link #close}, but drops the TCP connection at once, without a closing handshake: the peer is gone. */
+    public boolean abort(String why) {
+        if (!move(ConnectionState.Event.SERVER_CLOSE)) {
+            return false;
+        }
+        connection.abort(why);
+        return true;
+    }
+
+    /** The transport started a close of its own (a frame it refused, shutdown): the state follows at once. */
+    public void closedByTransport() {
+        move(ConnectionState.Event.SERVER_CLOSE);
+    }
+
+    /** The socket closed, whoever started it. */
+    public void disconnected() {
+        move(ConnectionState.Event.DISCONNECTED);
+    }
+
+    /**
+     * Queues {@code message} while the state lets the server send; a message that does not fit under the
+     * connection's outbound limit closes it as a slow consumer.
+     */
+    public void send(OutboundText message) {
+        if (state.servesUser() && !connection.send(message)) {
+            close(ConnectionState.Event.SERVER_CLOSE, CloseReason.SLOW_CONSUMER);
+        }
+    }
+
+    /** {@link #send}, in the clear even on a sealed connection: for {@code decryption_failed}. */
+    public void sendPlain(OutboundText message) {
+        if (state.servesUser() && !connection.sendPlain(message)) {
+            close(ConnectionState.Event.SERVER_CLOSE, CloseReason.SLOW_CONSUMER);
+        }
     }
 
     /** Moves to {@code AUTHENTICATED} with {@code token}, if the deadline has not closed the session first. */
     public synchronized boolean authenticate(VerifiedToken token) {
-        if (!transition(ConnectionState.AWAITING_AUTH, ConnectionState.Event.AUTH_SUCCEEDED)) {
+        if (!move(ConnectionState.Event.AUTH_SUCCEEDED)) {
             return false;
         }
         identity = token;
-        cancelAuthDeadline();
         return true;
     }
 
@@ -133,7 +189,7 @@ public final class Session {
      * longer authenticated (a close may race with a join).
      */
     public synchronized RoomReservation reserveRoom(String room, int max) {
-        if (state != ConnectionState.AUTHENTICATED) {
+        if (!state.servesUser()) {
             return RoomReservation.NOT_AUTHENTICATED;
         }
         if (rooms.contains(room)) {
@@ -162,12 +218,13 @@ public final class Session {
         return all;
     }
 
-    public synchronized boolean isAuthenticated() {
-        return state == ConnectionState.AUTHENTICATED;
+    /** Whether the connection speaks for its user now ({@link ConnectionState#servesUser()}). */
+    public boolean isAuthenticated() {
+        return state.servesUser();
     }
 
     /** Remembers the pending auth deadline so that authentication or a close can cancel it. */
-    public synchronized void authDeadline(ScheduledFuture<?> deadline) {
+    public synchronized void authDeadline(Scheduler.Task deadline) {
         this.authDeadline = deadline;
     }
 
@@ -182,7 +239,7 @@ public final class Session {
 
     /** A refresh: the session now speaks with {@code token}, which must be for the same user. */
     public synchronized boolean refresh(VerifiedToken token) {
-        if (state != ConnectionState.AUTHENTICATED || !token.subject().equals(identity.subject())) {
+        if (!state.servesUser() || !token.subject().equals(identity.subject())) {
             return false;
         }
         identity = token;
@@ -190,15 +247,15 @@ public final class Session {
     }
 
     /** Replaces the pending expiry warning and close (cancelling the old ones); nulls cancel only. */
-    public synchronized void expiryTimers(ScheduledFuture<?> warning, ScheduledFuture<?> close) {
+    public synchronized void expiryTimers(Scheduler.Task warning, Scheduler.Task close) {
         cancelExpiryTimers();
-        if (state == ConnectionState.CLOSED) {
+        if (!state.servesUser()) {
             // Set after the close already cleaned up: these would only keep a dead session in memory.
             if (warning != null) {
-                warning.cancel(false);
+                warning.cancel();
             }
             if (close != null) {
-                close.cancel(false);
+                close.cancel();
             }
             return;
         }
@@ -208,10 +265,10 @@ public final class Session {
 
     public synchronized void cancelExpiryTimers() {
         if (expiryWarning != null) {
-            expiryWarning.cancel(false);
+            expiryWarning.cancel();
         }
         if (expiryClose != null) {
-            expiryClose.cancel(false);
+            expiryClose.cancel();
         }
         expiryWarning = null;
         expiryClose = null;
@@ -219,7 +276,7 @@ public final class Session {
 
     public synchronized void cancelAuthDeadline() {
         if (authDeadline != null) {
-            authDeadline.cancel(false);
+            authDeadline.cancel();
             authDeadline = null;
         }
     }

@@ -2,6 +2,7 @@ package dev.portcullis.websocket;
 
 import dev.portcullis.metrics.Metrics;
 import dev.portcullis.protocol.CloseReason;
+import dev.portcullis.session.ConnectionState;
 import dev.portcullis.session.Session;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -128,7 +129,7 @@ final class MemoryBudget {
     private void shed(CountingSocketFactory.CountingSocket socket) {
         Session session = socket.getAttachment();
         if (session != null) {
-            session.connection().close(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
+            session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.OVERLOADED);
         } else {
             socket.close(CloseReason.OVERLOADED.code(), CloseReason.OVERLOADED.reason());
         }

@@ -1,20 +1,19 @@
 package dev.portcullis.websocket;
 
 import dev.portcullis.metrics.Metrics;
-import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.Connection;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.java_websocket.exceptions.WebsocketNotConnectedException;
 import org.java_websocket.framing.CloseFrame;
 
 /**
  * A {@link Connection} over a Java-WebSocket socket, with the outbound bound the library lacks: bytes
- * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer and
- * is closed; what is queued also counts against the {@link MemoryBudget} of all peers. ({@link WebSocketListener} makes sure every close ends within the close timeout.)
+ * queued but not yet written may not pass {@code maxOutboundBytes}, or the peer is a slow consumer (its
+ * session then closes it); what is queued also counts against the {@link MemoryBudget} of all peers.
+ * ({@link WebSocketListener} makes sure every close ends within the close timeout.)
  */
 final class WebSocketConnection implements Connection {
     private final CountingSocketFactory.CountingSocket socket;
@@ -25,7 +24,6 @@ final class WebSocketConnection implements Connection {
     private final Metrics metrics;
     /** Captured at open: the library forgets the address once the socket is closed. */
     private final String remote;
-    private final AtomicBoolean closing = new AtomicBoolean();
     /** Seals every message on an encrypted connection; null while plaintext. Set once, at auth. */
     private volatile Function<String, String> sealer;
 
@@ -41,21 +39,15 @@ final class WebSocketConnection implements Connection {
     }
 
     @Override
-    public void send(OutboundText message) {
-        if (closing.get()) {
-            return;
-        }
+    public boolean send(OutboundText message) {
         Function<String, String> seal = sealer;
-        var frame = new StrictDraft.PreEncodedFrame(seal == null ? message.frame(OutboundText.Form.PLAIN, TextFrames::encode)
-                : message.frame(OutboundText.Form.SEALED, text -> TextFrames.encode(seal.apply(text))));
-        enqueue(frame);
+        return enqueue(new StrictDraft.PreEncodedFrame(seal == null ? message.frame(OutboundText.Form.PLAIN, TextFrames::encode)
+                : message.frame(OutboundText.Form.SEALED, text -> TextFrames.encode(seal.apply(text)))));
     }
 
     @Override
-    public void sendPlain(OutboundText message) {
-        if (!closing.get()) {
-            enqueue(new StrictDraft.PreEncodedFrame(message.frame(OutboundText.Form.PLAIN, TextFrames::encode)));
-        }
+    public boolean sendPlain(OutboundText message) {
+        return enqueue(new StrictDraft.PreEncodedFrame(message.frame(OutboundText.Form.PLAIN, TextFrames::encode)));
     }
 
     @Override
@@ -63,9 +55,10 @@ final class WebSocketConnection implements Connection {
         this.sealer = sealer;
     }
 
-    private void enqueue(StrictDraft.PreEncodedFrame frame) {
+    /** False when the frame did not fit; true when it was queued, or the peer is gone and its close cleans up. */
+    private boolean enqueue(StrictDraft.PreEncodedFrame frame) {
         if (!fits(frame.wireLength())) {
-            return;
+            return false;
         }
         try {
             socket.sendFrame(frame);
@@ -74,11 +67,13 @@ final class WebSocketConnection implements Connection {
         } catch (WebsocketNotConnectedException e) {
             // The peer went away while we answered; its close callback cleans up.
         }
+        return true;
     }
 
     /**
      * Whether a frame of {@code wireLength} bytes still fits under {@code --max-outbound-bytes}, counting
-     * everything queued, control frames too. If not, the peer is a slow consumer: it is closed, and false.
+     * everything queued, control frames too; what fits counts against the memory budget. A peer for which
+     * it does not is a slow consumer, and its session closes it.
      */
     boolean fits(int wireLength) {
         long cost = wireLength + CountingSocketFactory.QUEUED_FRAME_COST;
@@ -86,25 +81,21 @@ final class WebSocketConnection implements Connection {
             budget.added(cost);
             return true;
         }
-        // Senders may hold a room's lock, and closing takes the socket's, which the selector thread may
-        // hold while it waits for that room's lock to clean up: close from the scheduler instead.
-        if (closing.compareAndSet(false, true)) {
-            scheduler.execute(() -> socket.close(CloseReason.SLOW_CONSUMER.code(), CloseReason.SLOW_CONSUMER.reason()));
-        }
         return false;
     }
 
+    /**
+     * Senders may hold a room's lock, and closing takes the socket's, which the selector thread may hold
+     * while it waits for that room's lock to clean up: the close starts on the scheduler instead.
+     */
     @Override
     public void close(int code, String reason) {
-        if (closing.compareAndSet(false, true)) {
-            socket.close(code, reason);
-        }
+        scheduler.execute(() -> socket.close(code, reason));
     }
 
-    /** Drops the TCP connection at once, without a closing handshake: for peers that are gone. */
-    void abort(String reason) {
-        closing.set(true);
-        socket.closeConnection(CloseFrame.ABNORMAL_CLOSE, reason);
+    @Override
+    public void abort(String why) {
+        socket.closeConnection(CloseFrame.ABNORMAL_CLOSE, why);
     }
 
     @Override

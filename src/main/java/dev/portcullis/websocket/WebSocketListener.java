@@ -198,6 +198,11 @@ public final class WebSocketListener extends WebSocketServer {
      */
     @Override
     public void onCloseInitiated(WebSocket socket, int code, String reason) {
+        // The library's own closes (1002, 1007, 1009, shutdown's 1001) move the state too; ours moved it already.
+        Session session = socket.getAttachment();
+        if (session != null) {
+            session.closedByTransport();
+        }
         scheduler.schedule(() -> {
             if (!socket.isClosed()) {
                 ((CountingSocketFactory.CountingSocket) socket).closeConnection(code, reason);
@@ -218,6 +223,7 @@ public final class WebSocketListener extends WebSocketServer {
         }
         Session session = socket.getAttachment();
         if (session != null && !((WebSocketConnection) session.connection()).fits(frame.getPayloadData().remaining() + 2)) {
+            session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.SLOW_CONSUMER);
             return;
         }
         try {
@@ -244,7 +250,7 @@ public final class WebSocketListener extends WebSocketServer {
         }
         if (session != null) {
             log.debug("{}: too many control frames, closing", session.id());
-            session.connection().close(CloseReason.CONTROL_FLOOD.code(), CloseReason.CONTROL_FLOOD.reason());
+            session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.CONTROL_FLOOD);
         } else {
             socket.close(CloseReason.CONTROL_FLOOD.code(), CloseReason.CONTROL_FLOOD.reason());
         }
@@ -318,8 +324,10 @@ public final class WebSocketListener extends WebSocketServer {
         var connection = (WebSocketConnection) session.connection();
         if (socket.lastPongNanos - deadline < 0) {
             log.debug("{}: no pong for {} intervals, dropping", session.id(), MISSED_PONG_INTERVALS);
-            connection.abort("Heartbeat timeout");
-        } else if (connection.fits(PING_WIRE_BYTES)) {
+            session.abort("Heartbeat timeout");
+        } else if (!connection.fits(PING_WIRE_BYTES)) {
+            session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.SLOW_CONSUMER);
+        } else {
             try {
                 socket.sendPing();
             } catch (WebsocketNotConnectedException e) {
@@ -334,7 +342,13 @@ public final class WebSocketListener extends WebSocketServer {
             action.run();
         } catch (RuntimeException e) {
             log.error("internal error on a connection; closing it with 1011", e);
-            socket.close(CloseReason.INTERNAL_ERROR.code(), CloseReason.INTERNAL_ERROR.reason());
+            Session session = socket.getAttachment();
+            // A close already under way needs no second one; a socket without a session has no state to move.
+            if (session == null) {
+                socket.close(CloseReason.INTERNAL_ERROR.code(), CloseReason.INTERNAL_ERROR.reason());
+            } else {
+                session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.INTERNAL_ERROR);
+            }
         }
     }
 }

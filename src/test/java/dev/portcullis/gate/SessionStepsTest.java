@@ -22,6 +22,7 @@ import dev.portcullis.limit.RateLimiter;
 import dev.portcullis.limit.RateSpec;
 import dev.portcullis.metrics.HeapAfterGc;
 import dev.portcullis.metrics.Metrics;
+import dev.portcullis.platform.ExecutorScheduler;
 import dev.portcullis.protocol.MessageCodec;
 import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.Connection;
@@ -77,7 +78,8 @@ class SessionStepsTest {
         private volatile String closedWith;
 
         @Override
-        public void send(OutboundText message) {
+        public boolean send(OutboundText message) {
+            return true;
         }
 
         @Override
@@ -106,7 +108,13 @@ class SessionStepsTest {
         }
 
         @Override
-        public void sendPlain(OutboundText message) {
+        public boolean sendPlain(OutboundText message) {
+            return true;
+        }
+
+        @Override
+        public void abort(String why) {
+            close(1006, why);
         }
     }
 
@@ -129,7 +137,7 @@ class SessionStepsTest {
         TokenVerifier verifier = new TokenVerifier(JwtSecret.fromText("a-test-secret-that-is-long-enough-for-hs256"),
                 "portcullis", Duration.ofSeconds(5), clock);
         lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, new MessageCodec(), audit,
-                scheduler, clock, Duration.ofMinutes(1), Duration.ofSeconds(5));
+                new ExecutorScheduler(scheduler), clock, Duration.ofMinutes(1), Duration.ofSeconds(5));
     }
 
     @AfterEach

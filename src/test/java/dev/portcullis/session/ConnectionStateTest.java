@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.portcullis.auth.VerifiedToken;
-import dev.portcullis.protocol.OutboundText;
 import dev.portcullis.session.ConnectionState.Event;
+import dev.portcullis.testing.RecordingConnection;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.List;
@@ -24,10 +24,12 @@ class ConnectionStateTest {
                     Event.AUTH_SUCCEEDED, ConnectionState.AUTHENTICATED,
                     Event.AUTH_FAILED, ConnectionState.CLOSED,
                     Event.AUTH_TIMED_OUT, ConnectionState.CLOSED,
+                    Event.SERVER_CLOSE, ConnectionState.CLOSED,
                     Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.AUTHENTICATED, Map.of(
                     Event.BLOCK, ConnectionState.BLOCKED,
                     Event.CREDENTIAL_ENDED, ConnectionState.CLOSED,
+                    Event.SERVER_CLOSE, ConnectionState.CLOSED,
                     Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.BLOCKED, Map.of(Event.DISCONNECTED, ConnectionState.CLOSED),
             ConnectionState.CLOSED, Map.of(Event.DISCONNECTED, ConnectionState.CLOSED)));
@@ -59,38 +61,8 @@ class ConnectionStateTest {
     @Test
     @DisplayName("§2: the auth deadline and the auth message race; only the first one moves the session")
     void raceHasOneWinner() {
-        Session s = new Session("c1", new Connection() {
-            @Override
-            public void send(OutboundText message) {
-            }
-
-            @Override
-            public void close(int code, String reason) {
-            }
-
-            @Override
-            public String remoteAddress() {
-                return "127.0.0.1:1";
-            }
-
-            @Override
-            public String clientIp() {
-                return "127.0.0.1";
-            }
-
-            @Override
-            public void authenticated() {
-            }
-
-            @Override
-            public void sealWith(java.util.function.Function<String, String> sealer) {
-            }
-
-            @Override
-            public void sendPlain(OutboundText message) {
-            }
-        });
-        assertTrue(s.transition(ConnectionState.AWAITING_AUTH, Event.AUTH_TIMED_OUT));
+        Session s = new Session("c1", new RecordingConnection());
+        assertTrue(s.move(Event.AUTH_TIMED_OUT));
         assertFalse(s.authenticate(new VerifiedToken("alice", List.of(),
                 Instant.EPOCH, Instant.EPOCH, "j", Optional.empty())));
         assertEquals(ConnectionState.CLOSED, s.state());
