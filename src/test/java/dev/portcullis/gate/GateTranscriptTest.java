@@ -8,9 +8,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.portcullis.auth.TokenVerifier;
 import dev.portcullis.auth.User;
 import dev.portcullis.auth.JwtSecret;
+import dev.portcullis.protocol.CloseReason;
 import dev.portcullis.session.ConnectionState;
+import dev.portcullis.session.Session;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -257,6 +260,55 @@ class GateTranscriptTest {
         peer.closed(1000, "bye", true);
         assertEquals(ConnectionState.CLOSED, peer.session.state());
         assertNull(peer.connection.closedWith(), "the server started no close");
+    }
+
+    @Test
+    @DisplayName("§2, §15: a message that finds the inbox full closes with 1011 Try again later, before auth_ok and after it")
+    void inboxFull() throws Exception {
+        GateHarness g = gate();
+        GateHarness.Peer waiting = g.open();
+        GateHarness.Peer in = g.open().authenticated("alice");
+        for (GateHarness.Peer peer : List.of(waiting, in)) {
+            // A step that never completes stands for a stalled cluster: everything behind it waits.
+            assertTrue(peer.session.inbox().submit(java.util.concurrent.CompletableFuture::new));
+            for (int i = 0; i < Session.INBOX_CAPACITY; i++) {
+                peer.send("{\"type\":\"dance\"}");
+            }
+            assertClosed(peer, "1011 Try again later");
+        }
+        assertEquals(ConnectionState.CLOSED, waiting.session.state());
+        assertTrue(g.audit().stream().anyMatch(e -> e.path("event").asText().equals("auth_failed")
+                && e.path("reason").asText().equals("Try again later")), "before auth_ok it is a failed auth");
+    }
+
+    @Test
+    @DisplayName("§2, §6: the transport's own closes (control frames, memory budget, heartbeat, shutdown, a bug) go through the table too")
+    void transportCloses() {
+        GateHarness g = gate();
+        Map<CloseReason, GateHarness.Peer> closed = new java.util.LinkedHashMap<>();
+        for (CloseReason reason : List.of(CloseReason.CONTROL_FLOOD, CloseReason.OVERLOADED, CloseReason.INTERNAL_ERROR)) {
+            GateHarness.Peer peer = g.open().authenticated("alice");
+            assertTrue(peer.session.close(ConnectionState.Event.SERVER_CLOSE, reason));
+            closed.put(reason, peer);
+        }
+        closed.forEach((reason, peer) -> assertClosed(peer, reason.code() + " " + reason.reason()));
+
+        GateHarness.Peer dropped = g.open().authenticated("bob");
+        assertTrue(dropped.session.abort("Heartbeat timeout"));
+        assertClosed(dropped, "abort: Heartbeat timeout");
+
+        // Shutdown and the library's 1002, 1007, 1009: the library closes, the state follows at once.
+        GateHarness.Peer shutdown = g.open().authenticated("bob");
+        shutdown.session.closedByTransport();
+        shutdown.send("{\"type\":\"join\",\"room\":\"r\"}");
+        assertEquals(0, shutdown.unread(), "nothing handled once the transport closes");
+        assertEquals(ConnectionState.CLOSED, shutdown.session.state());
+
+        GateHarness.Peer blocked = g.open().authenticated("bob");
+        g.abuse.block("bob", g.clock.instant().plusSeconds(60), "test", "root").join();
+        assertEquals(false, blocked.session.close(ConnectionState.Event.SERVER_CLOSE, CloseReason.OVERLOADED),
+                "a blocked connection is on its way out already");
+        assertClosed(blocked, "1008 Blocked for abuse");
     }
 
     private static void assertError(JsonNode message, String code) {
