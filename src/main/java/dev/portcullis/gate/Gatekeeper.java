@@ -113,13 +113,19 @@ public final class Gatekeeper {
         authenticator.displaced(session);
     }
 
-    /** The socket closed, whoever started it. */
+    /**
+     * The socket closed, whoever started it. The state says who did: a connection the server closed had
+     * left AWAITING_AUTH and AUTHENTICATED by then. The library's own flag says "remote" also when the
+     * client's echo of the server's close frame arrives before the server has finished writing it.
+     */
     public void closed(Session session, int code, String reason, boolean byRemote) {
         String user = session.user();
+        ConnectionState before = session.state();
+        boolean byServer = (before != ConnectionState.AWAITING_AUTH && !before.servesUser()) || !byRemote;
         session.disconnected();
         abuse.closed(session);
         rooms.disconnect(session);
-        audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byRemote ? "client" : "server");
+        audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byServer ? "server" : "client");
     }
 
     /**

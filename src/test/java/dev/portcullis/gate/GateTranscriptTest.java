@@ -253,13 +253,19 @@ class GateTranscriptTest {
     }
 
     @Test
-    @DisplayName("§2: the socket's close callback after a server close leaves the connection CLOSED; a client close moves it there")
-    void disconnect() {
+    @DisplayName("§2: a client close moves the connection to CLOSED; the audit log says who closed, by the state, not the library")
+    void disconnect() throws Exception {
         GateHarness g = gate();
         GateHarness.Peer peer = g.open().authenticated("alice");
         peer.closed(1000, "bye", true);
         assertEquals(ConnectionState.CLOSED, peer.session.state());
         assertNull(peer.connection.closedWith(), "the server started no close");
+        // The library reports "remote" when the client's echo of the server's close frame arrives first.
+        GateHarness.Peer refused = g.open().auth("forged");
+        refused.closed(1008, "Invalid token", true);
+        List<String> by = g.audit().stream().filter(e -> e.path("event").asText().equals("ws_close"))
+                .map(e -> e.path("code").asInt() + " " + e.path("by").asText()).toList();
+        assertEquals(List.of("1000 client", "1008 server"), by);
     }
 
     @Test
