@@ -3,6 +3,7 @@ package dev.portcullis.room;
 import dev.portcullis.cluster.BrokerUnavailableException;
 import dev.portcullis.cluster.Member;
 import dev.portcullis.cluster.RoomEvent;
+import dev.portcullis.cluster.RoomEventListener;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MessageCodec;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * gives the room its one order; this instance acts on the events it gets back, its own included: the
  * sender's copy of a message and the answer to a join arrive in the room's order like everything else.
  */
-public final class RoomService {
+public final class RoomService implements RoomEventListener {
     private static final Logger log = LoggerFactory.getLogger(RoomService.class);
 
     /** How a join ended, for the abuse controls: repeated denials count as violations. */
@@ -206,8 +207,9 @@ public final class RoomService {
         }
     }
 
-    /** The next event of a room, in the room's order: called by the shared state. */
-    public void deliver(RoomEvent event) {
+    /** The next event of a room, in the room's order: called by the shared state this service listens to. */
+    @Override
+    public void roomEvent(RoomEvent event) {
         if (event instanceof RoomEvent.Joined j) {
             joined(j);
         } else if (event instanceof RoomEvent.Left l) {
