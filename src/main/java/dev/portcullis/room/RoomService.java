@@ -35,8 +35,8 @@ public final class RoomService implements RoomEventListener {
     private record PendingJoin(Session session, String room, CompletableFuture<JoinOutcome> done) {
     }
 
-    /** A message waiting for its own copy, which names the sender as {@code from}: unique to this message. */
-    private record PendingPublish(String from, CompletableFuture<Void> copied) {
+    /** A message waiting for its own copy, which carries {@code id}: unique to this message. */
+    private record PendingPublish(PublishId id, CompletableFuture<Void> copied) {
     }
 
     /** This instance's members, by room; a room is here while it has local members. */
@@ -160,8 +160,9 @@ public final class RoomService implements RoomEventListener {
             return CompletableFuture.completedFuture(null);
         }
         Member member = member(session);
-        Member from = new Member(member.user(), member.key() + "#" + published.incrementAndGet());
-        PendingPublish pending = new PendingPublish(from.key(), new CompletableFuture<>());
+        PublishId publishId = PublishId.of(member, published.incrementAndGet());
+        Member from = publishId.sender(member.user());
+        PendingPublish pending = new PendingPublish(publishId, new CompletableFuture<>());
         CompletableFuture<Void> copied = pending.copied();
         pendingPublishes.put(member.key(), pending);
         shared.publish(room, from, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
@@ -224,13 +225,15 @@ public final class RoomService implements RoomEventListener {
                 r.broadcast(codec.outbound(new ServerMessage.RoomMessage(m.room(), m.from().user(), m.payloadJson(),
                         m.id(), m.seq(), m.timestamp())));
             }
-            String from = m.from().key();
-            int hash = from.lastIndexOf('#');
-            String sender = hash < 0 ? from : from.substring(0, hash);
-            PendingPublish pending = pendingPublishes.get(sender);
-            if (pending != null && pending.from().equals(from) && pendingPublishes.remove(sender, pending)) {
-                pending.copied().complete(null);
-            }
+            PublishId.parse(m.from().key()).ifPresent(this::copied);
+        }
+    }
+
+    /** The copy of message {@code id} came back: if its sender is here and still waits for it, it waits no more. */
+    private void copied(PublishId id) {
+        PendingPublish pending = pendingPublishes.get(id.memberKey());
+        if (pending != null && pending.id().equals(id) && pendingPublishes.remove(id.memberKey(), pending)) {
+            pending.copied().complete(null);
         }
     }
 
