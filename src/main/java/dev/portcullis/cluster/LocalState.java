@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The shared state of a single instance: memory, plus the revocation and block files in the data dir.
- * Every call completes at once, and room events are delivered to the listener before the call returns,
+ * Every call completes at once, and room events are delivered to the room listener before the call returns,
  * under the room's lock, which is what gives each room its one order.
  */
 public final class LocalState implements SharedState {
@@ -39,7 +39,9 @@ public final class LocalState implements SharedState {
     private final Clock clock;
     private final ConcurrentHashMap<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, RoomOrder> rooms = new ConcurrentHashMap<>();
-    private volatile StateListener listener;
+    /** Set once at wiring, read by whichever thread makes a change. */
+    private volatile RoomEventListener roomListener;
+    private volatile SecurityEventListener securityListener;
     /** The revocation file is rewritten without expired entries this often, not on every purge. */
     private static final Duration COMPACTION_INTERVAL = Duration.ofHours(1);
     /** Only the purging thread touches this. */
@@ -64,8 +66,13 @@ public final class LocalState implements SharedState {
     }
 
     @Override
-    public void listen(StateListener listener) {
-        this.listener = listener;
+    public void listenToRooms(RoomEventListener listener) {
+        this.roomListener = listener;
+    }
+
+    @Override
+    public void listenToSecurity(SecurityEventListener listener) {
+        this.securityListener = listener;
     }
 
     @Override
@@ -109,12 +116,12 @@ public final class LocalState implements SharedState {
 
     @Override
     public CompletableFuture<Void> revoke(VerifiedToken token) {
-        return revocations.revoke(token).thenRun(() -> listener.revoked(token.subject()));
+        return revocations.revoke(token).thenRun(() -> securityListener.revoked(token.subject()));
     }
 
     @Override
     public CompletableFuture<Void> revokeAll(String user, Duration longestTokenLife) {
-        return revocations.revokeAll(user, longestTokenLife).thenRun(() -> listener.revoked(user));
+        return revocations.revokeAll(user, longestTokenLife).thenRun(() -> securityListener.revoked(user));
     }
 
     @Override
@@ -131,7 +138,7 @@ public final class LocalState implements SharedState {
     public CompletableFuture<Blocklist.Block> block(String user, Instant until, String reason) {
         CompletableFuture<Blocklist.Block> stored = blocklist.block(user, until, reason);
         // Sessions close now, not once the file is written: the block is in force from this moment.
-        listener.blocked(user);
+        securityListener.blocked(user);
         return stored;
     }
 
@@ -151,7 +158,7 @@ public final class LocalState implements SharedState {
                 Set<String> own = order.connections.computeIfAbsent(member.user(), u -> new HashSet<>());
                 boolean first = own.isEmpty();
                 boolean again = !own.add(member.key());
-                listener.roomEvent(new RoomEvent.Joined(room, member, again, first,
+                roomListener.roomEvent(new RoomEvent.Joined(room, member, again, first,
                         new ArrayList<>(order.connections.keySet()), order.seq));
                 return CompletableFuture.completedFuture(null);
             }
@@ -172,7 +179,7 @@ public final class LocalState implements SharedState {
             if (own.isEmpty()) {
                 order.connections.remove(member.user());
             }
-            listener.roomEvent(new RoomEvent.Left(room, member, own.isEmpty()));
+            roomListener.roomEvent(new RoomEvent.Left(room, member, own.isEmpty()));
             if (order.connections.isEmpty()) {
                 order.ended = true;
                 rooms.remove(room, order);
@@ -192,7 +199,7 @@ public final class LocalState implements SharedState {
                 return CompletableFuture.failedFuture(new IllegalStateException("no such room"));
             }
             long seq = ++order.seq;
-            listener.roomEvent(new RoomEvent.Message(room, from, payloadJson, id, seq, timestamp));
+            roomListener.roomEvent(new RoomEvent.Message(room, from, payloadJson, id, seq, timestamp));
             return CompletableFuture.completedFuture(seq);
         }
     }

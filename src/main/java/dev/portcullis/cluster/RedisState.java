@@ -44,11 +44,9 @@ public final class RedisState implements SharedState {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final LuaScript RATE = LuaScript.load("rate");
     private static final LuaScript REPLICA = LuaScript.load("replica");
-    private static final StateListener NO_LISTENER = new StateListener() {
-        @Override
-        public void roomEvent(RoomEvent event) {
-        }
-
+    private static final RoomEventListener NO_ROOM_LISTENER = event -> {
+    };
+    private static final SecurityEventListener NO_SECURITY_LISTENER = new SecurityEventListener() {
         @Override
         public void revoked(String user) {
         }
@@ -67,7 +65,9 @@ public final class RedisState implements SharedState {
     private final RedisConnection connection;
     private final RedisRooms rooms;
 
-    private volatile StateListener listener = NO_LISTENER;
+    /** Set once at wiring, read on the subscriber thread (and the command thread's catch-up). */
+    private volatile RoomEventListener roomListener = NO_ROOM_LISTENER;
+    private volatile SecurityEventListener securityListener = NO_SECURITY_LISTENER;
 
     private RedisState(RedisUrl url, String instanceId, RateSpec rate, Clock clock, Duration leeway,
                        RedisTimings timings) {
@@ -128,8 +128,13 @@ public final class RedisState implements SharedState {
     }
 
     @Override
-    public void listen(StateListener listener) {
-        this.listener = listener;
+    public void listenToRooms(RoomEventListener listener) {
+        this.roomListener = listener;
+    }
+
+    @Override
+    public void listenToSecurity(SecurityEventListener listener) {
+        this.securityListener = listener;
     }
 
     // ---- tickets
@@ -349,7 +354,7 @@ public final class RedisState implements SharedState {
         public Runnable catchUp(Jedis redis) {
             List<Replica.Notice> missed = loadReplica(redis);
             rooms.catchUp(redis);
-            // Told once available again: the listener checks sessions, and those checks need the engine.
+            // Told once available again: the security listener checks sessions, and those checks need the engine.
             return () -> missed.forEach(RedisState.this::notify);
         }
 
@@ -381,9 +386,9 @@ public final class RedisState implements SharedState {
     private void notify(Replica.Notice n) {
         try {
             if (n.block()) {
-                listener.blocked(n.user());
+                securityListener.blocked(n.user());
             } else {
-                listener.revoked(n.user());
+                securityListener.revoked(n.user());
             }
         } catch (RuntimeException e) {
             log.warn("listener failed on a {} notice", n.block() ? "block" : "revocation", e);
@@ -404,7 +409,7 @@ public final class RedisState implements SharedState {
         }
         rooms.decode(channel, e).ifPresent(event -> {
             try {
-                listener.roomEvent(event);
+                roomListener.roomEvent(event);
             } catch (RuntimeException ex) {
                 log.warn("listener failed on a room event", ex);
             }

@@ -26,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * an event missed while disconnected would otherwise let a revoked token through.
  */
 final class Replica {
-    /** What an applied change asks of the listener. */
+    /** What an applied change asks of the security listener. */
     record Notice(boolean block, String user) {
     }
 
@@ -118,7 +118,7 @@ final class Replica {
         return f;
     }
 
-    /** An announcement from the events channel; returns what the listener must hear, if anything. */
+    /** An announcement from the events channel; returns what the security listener must hear, if anything. */
     synchronized Optional<Notice> onEvent(JsonNode event) {
         if (!trusted) {
             // Loading: the snapshot decides which of these it already contains.
@@ -132,7 +132,7 @@ final class Replica {
             version = v;
             release();
         }
-        // Heard again or not, the listener acts: its checks are idempotent.
+        // Heard again or not, the security listener acts: its checks are idempotent.
         return Optional.ofNullable(notice);
     }
 

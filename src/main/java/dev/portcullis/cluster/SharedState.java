@@ -28,15 +28,18 @@ public interface SharedState extends TicketVault, AutoCloseable {
     /** Whether the engine serves now; false while Redis is unreachable or this instance has not caught up. */
     boolean available();
 
-    /** Where this instance learns what it must act on; set once, before the first call below. */
-    void listen(StateListener listener);
+    /** Where this instance's room events go; set once, before the first join. */
+    void listenToRooms(RoomEventListener listener);
+
+    /** Where this instance hears of revocations and blocks; set once, before the first revocation or block. */
+    void listenToSecurity(SecurityEventListener listener);
 
     // The per-user message rate (§12.1), counted across every instance.
 
     /** Takes one message of {@code user}'s allowance: 0 if it may pass, else milliseconds until one may. */
     CompletableFuture<Long> acquire(String user);
 
-    // Revocations (§13.4): stored, then announced to every instance's listener.
+    // Revocations (§13.4): stored, then announced to every instance's security listener.
 
     /** Whether {@code token} is revoked. */
     boolean isRevoked(VerifiedToken token);
@@ -46,7 +49,7 @@ public interface SharedState extends TicketVault, AutoCloseable {
     /** Revokes every token of {@code user} issued up to now; {@code longestTokenLife} bounds how long that matters. */
     CompletableFuture<Void> revokeAll(String user, Duration longestTokenLife);
 
-    // Blocks (§12.2): stored, then announced to every instance's listener.
+    // Blocks (§12.2): stored, then announced to every instance's security listener.
 
     Optional<Blocklist.Block> findBlock(String user);
 
@@ -60,7 +63,7 @@ public interface SharedState extends TicketVault, AutoCloseable {
     CompletableFuture<Boolean> unblock(String user);
 
     // Rooms (§11). Each call appends an event to the room's one order; every instance with members in the
-    // room receives the events, in that order, through StateListener#roomEvent. The future completes once the
+    // room receives the events, in that order, through RoomEventListener#roomEvent. The future completes once the
     // event is in the order, not once it has been delivered.
 
     /**

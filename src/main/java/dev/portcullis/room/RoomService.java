@@ -3,6 +3,7 @@ package dev.portcullis.room;
 import dev.portcullis.cluster.BrokerUnavailableException;
 import dev.portcullis.cluster.Member;
 import dev.portcullis.cluster.RoomEvent;
+import dev.portcullis.cluster.RoomEventListener;
 import dev.portcullis.cluster.SharedState;
 import dev.portcullis.protocol.ErrorCode;
 import dev.portcullis.protocol.MessageCodec;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * gives the room its one order; this instance acts on the events it gets back, its own included: the
  * sender's copy of a message and the answer to a join arrive in the room's order like everything else.
  */
-public final class RoomService {
+public final class RoomService implements RoomEventListener {
     private static final Logger log = LoggerFactory.getLogger(RoomService.class);
 
     /** How a join ended, for the abuse controls: repeated denials count as violations. */
@@ -34,8 +35,8 @@ public final class RoomService {
     private record PendingJoin(Session session, String room, CompletableFuture<JoinOutcome> done) {
     }
 
-    /** A message waiting for its own copy, which names the sender as {@code from}: unique to this message. */
-    private record PendingPublish(String from, CompletableFuture<Void> copied) {
+    /** A message waiting for its own copy, which carries {@code id}: unique to this message. */
+    private record PendingPublish(PublishId id, CompletableFuture<Void> copied) {
     }
 
     /** This instance's members, by room; a room is here while it has local members. */
@@ -159,8 +160,9 @@ public final class RoomService {
             return CompletableFuture.completedFuture(null);
         }
         Member member = member(session);
-        Member from = new Member(member.user(), member.key() + "#" + published.incrementAndGet());
-        PendingPublish pending = new PendingPublish(from.key(), new CompletableFuture<>());
+        PublishId publishId = PublishId.of(member, published.incrementAndGet());
+        Member from = publishId.sender(member.user());
+        PendingPublish pending = new PendingPublish(publishId, new CompletableFuture<>());
         CompletableFuture<Void> copied = pending.copied();
         pendingPublishes.put(member.key(), pending);
         shared.publish(room, from, payloadJson, id, clock.millis()).whenComplete((seq, failure) -> {
@@ -206,8 +208,9 @@ public final class RoomService {
         }
     }
 
-    /** The next event of a room, in the room's order: called by the shared state. */
-    public void deliver(RoomEvent event) {
+    /** The next event of a room, in the room's order: called by the shared state this service listens to. */
+    @Override
+    public void roomEvent(RoomEvent event) {
         if (event instanceof RoomEvent.Joined j) {
             joined(j);
         } else if (event instanceof RoomEvent.Left l) {
@@ -222,13 +225,15 @@ public final class RoomService {
                 r.broadcast(codec.outbound(new ServerMessage.RoomMessage(m.room(), m.from().user(), m.payloadJson(),
                         m.id(), m.seq(), m.timestamp())));
             }
-            String from = m.from().key();
-            int hash = from.lastIndexOf('#');
-            String sender = hash < 0 ? from : from.substring(0, hash);
-            PendingPublish pending = pendingPublishes.get(sender);
-            if (pending != null && pending.from().equals(from) && pendingPublishes.remove(sender, pending)) {
-                pending.copied().complete(null);
-            }
+            PublishId.parse(m.from().key()).ifPresent(this::copied);
+        }
+    }
+
+    /** The copy of message {@code id} came back: if its sender is here and still waits for it, it waits no more. */
+    private void copied(PublishId id) {
+        PendingPublish pending = pendingPublishes.get(id.memberKey());
+        if (pending != null && pending.id().equals(id) && pendingPublishes.remove(id.memberKey(), pending)) {
+            pending.copied().complete(null);
         }
     }
 

@@ -22,8 +22,8 @@ import dev.portcullis.config.StorageConfig;
 import dev.portcullis.crypto.Fernet;
 import dev.portcullis.crypto.FernetKey;
 import dev.portcullis.gate.AbuseGuard;
-import dev.portcullis.gate.ClusterEvents;
 import dev.portcullis.gate.Gatekeeper;
+import dev.portcullis.gate.SecurityEvents;
 import dev.portcullis.gate.SessionLifecycle;
 import dev.portcullis.health.Liveness;
 import dev.portcullis.http.HttpApi;
@@ -154,6 +154,7 @@ public final class Portcullis implements AutoCloseable {
         Path roomRules = config.rooms().rulesFile();
         RoomPolicy policy = roomRules == null ? RoomPolicy.of(roomDefault) : RoomPolicy.load(roomRules, roomDefault);
         rooms = new RoomService(policy, codec, clock, config.rooms().maxPerConnection(), shared, instance, EVENT_TIMEOUT);
+        shared.listenToRooms(rooms);
 
         ListenerConfig listeners = config.listeners();
         SSLContext tls = listeners.tls()
@@ -177,7 +178,7 @@ public final class Portcullis implements AutoCloseable {
         Scheduler timers = new ExecutorScheduler(scheduler);
         SessionLifecycle lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit,
                 timers, clock, auth.expiryWarning(), auth.clockLeeway());
-        shared.listen(new ClusterEvents(rooms, lifecycle, abuse));
+        shared.listenToSecurity(new SecurityEvents(lifecycle, abuse));
         long revalidate = auth.revalidateInterval().toMillis();
         // File checks (the users file) run on a thread of their own, never on the scheduler the deadlines need.
         ExecutorService revalidator = Executors.newSingleThreadExecutor(Threads.named("session-revalidator"));

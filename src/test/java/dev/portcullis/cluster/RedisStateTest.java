@@ -47,7 +47,7 @@ class RedisStateTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
 
     /** Everything an instance's listener heard. */
-    static final class Recorder implements StateListener {
+    static final class Recorder implements RoomEventListener, SecurityEventListener {
         final List<RoomEvent> events = new CopyOnWriteArrayList<>();
         final Set<String> revoked = ConcurrentHashMap.newKeySet();
         final Set<String> blocked = ConcurrentHashMap.newKeySet();
@@ -101,7 +101,8 @@ class RedisStateTest {
     private RedisState instance(String url, String id, Recorder recorder, RateSpec rate, Clock clock) {
         RedisState state = RedisState.start(RedisUrl.parse(url), id, rate, clock, Duration.ofSeconds(5), FAST);
         started.add(state);
-        state.listen(recorder);
+        state.listenToRooms(recorder);
+        state.listenToSecurity(recorder);
         await().atMost(Duration.ofSeconds(5)).until(state::available);
         return state;
     }

@@ -96,9 +96,10 @@ final class GateHarness implements AutoCloseable {
             MessageCodec codec = new MessageCodec();
             RoomService rooms = new RoomService(RoomPolicy.of(RoomPolicy.Default.ALLOW), codec, clock,
                     config.rooms().maxPerConnection(), shared, "test", Duration.ofSeconds(5));
+            shared.listenToRooms(rooms);
             lifecycle = new SessionLifecycle(verifier, shared, sessions, users, abuse, codec, audit, scheduler, clock,
                     auth.expiryWarning(), auth.clockLeeway());
-            shared.listen(new ClusterEvents(rooms, lifecycle, abuse));
+            shared.listenToSecurity(new SecurityEvents(lifecycle, abuse));
             tickets = new TicketStore(shared, new SecureRandom(), clock, auth.ticketTtl());
             fernet = new Fernet(config.encryption().fernetKeys().stream().map(FernetKey::parse).toList(),
                     new SecureRandom(), clock);
