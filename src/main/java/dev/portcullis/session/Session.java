@@ -101,7 +101,7 @@ public final class Session {
      * another thread moved the session first (the deadline and the auth message race, two closes race).
      * Leaving AWAITING_AUTH cancels the auth deadline, and leaving AUTHENTICATED the expiry timers.
      */
-    public synchronized boolean move(ConnectionState.Event event) {
+    synchronized boolean move(ConnectionState.Event event) {
         if (!state.allows(event)) {
             return false;
         }
@@ -263,7 +263,7 @@ public final class Session {
         expiryClose = close;
     }
 
-    public synchronized void cancelExpiryTimers() {
+    private synchronized void cancelExpiryTimers() {
         if (expiryWarning != null) {
             expiryWarning.cancel();
         }
@@ -274,7 +274,7 @@ public final class Session {
         expiryClose = null;
     }
 
-    public synchronized void cancelAuthDeadline() {
+    private synchronized void cancelAuthDeadline() {
         if (authDeadline != null) {
             authDeadline.cancel();
             authDeadline = null;
