@@ -11,8 +11,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.auth0.jwt.JWT;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.TestServer;
+import dev.portcullis.testing.Tokens;
 import java.net.http.HttpRequest;
 import java.time.Clock;
 import java.time.Duration;
@@ -75,9 +77,20 @@ class ClientLifecycleTest {
             assertTrue(renewed.isAfter(exp.plusSeconds(3000)), "a fresh token of an hour: " + renewed);
             assertEquals(renewed, alice.expiresAt().orElseThrow());
 
-            // Past the first token's end (its close timer would have fired by now): still in.
-            await().pollDelay(Duration.ofMillis(1700)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            // Past the first token's end: its close timer, set when 'expiring' went out and due a second of
+            // real time later (then again every second while the clock says the token lives), would close the
+            // connection now had the refresh left it. The server's timers run one at a time as they fall due,
+            // so bob's warning, set after the clock moved and due a second later, and the close it brings
+            // come after that timer has had its say.
             server.clock().set(exp.plusSeconds(1));
+            String bystander = Tokens.hs256(Tokens.claims("bob", server.clock(), Duration.ofSeconds(2)), TestServer.SECRET);
+            try (RecordingClient bob = server.authenticatedWith(bystander)) {
+                bob.send("{\"type\":\"join\",\"room\":\"lobby\"}").awaitMessage("joined"); // its warning timer is set
+                server.clock().set(JWT.decode(bystander).getExpiresAtAsInstant());
+                bob.awaitMessage("expiring");
+                bob.awaitClose(1008, "Token expired");
+            }
+            // Still in, on the same connection: a close would have reached alice before this answer.
             assertEquals(List.of("alice"), get(alice.join("still-here")));
             assertEquals(ClientState.AUTHENTICATED, alice.state());
             assertTrue(r.all(Recorder.Closed.class).isEmpty(), r.events.toString());

@@ -9,9 +9,11 @@ import com.auth0.jwt.JWT;
 import dev.portcullis.testing.Clients;
 import dev.portcullis.testing.MutableClock;
 import dev.portcullis.testing.Recorder;
+import dev.portcullis.testing.RecordingHttpClient;
 import dev.portcullis.testing.RedisServer;
 import dev.portcullis.testing.TestServer;
 import dev.portcullis.testing.Tokens;
+import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
@@ -176,9 +178,10 @@ class ClientOutageTest {
         server.clock().set(exp.minusSeconds(30).minusMillis(500));
         AtomicInteger supplied = new AtomicInteger();
         Recorder r = new Recorder();
+        RecordingHttpClient http = new RecordingHttpClient(HttpClient.newHttpClient());
         try (PortcullisClient alice = PortcullisClient.builder()
                 .httpUri(server.httpUri("")).wsUri(server.wsUri()).clock(server.clock())
-                .backoff(Clients.FAST).listener(r)
+                .backoff(Clients.FAST).listener(r).httpClient(http)
                 .tokenSupplier(() -> {
                     supplied.incrementAndGet();
                     return token;
@@ -192,7 +195,8 @@ class ClientOutageTest {
             server.clock().set(exp.minusSeconds(30)); // expiring now; the client's POST /auth/refresh gets 503 too
 
             // Through a few of those answers (Retry-After: 1) the client neither gives up nor falls back to a new credential.
-            await().pollDelay(Duration.ofMillis(2500)).atMost(Duration.ofSeconds(5)).until(() -> true);
+            await().untilAsserted(() -> assertTrue(http.answered("POST", "/auth/refresh", 503) >= 3,
+                    () -> "the client's answers: " + http.answers() + "; events: " + r.events));
             assertTrue(r.all(Recorder.Refreshed.class).isEmpty());
             assertEquals(ClientState.AUTHENTICATED, alice.state());
 
