@@ -177,15 +177,54 @@ public final class SessionLifecycle {
         })), null);
     }
 
-    /** Runs {@code task} at {@code when} by the injected clock; if the clock disagrees when it fires, waits on. */
+    /**
+     * Runs {@code task} at {@code when} by the injected clock; if the clock disagrees when it fires (the
+     * scheduler keeps its own time), waits on. Cancelling the returned task also stops the wait.
+     */
     private Scheduler.Task at(Instant when, Runnable task) {
-        return scheduler.schedule(Duration.between(clock.instant(), when), () -> {
-            if (clock.instant().isBefore(when)) {
-                at(when, task);
-            } else {
-                task.run();
+        ClockTimer timer = new ClockTimer(when, task);
+        timer.arm();
+        return timer;
+    }
+
+    /** One timer by the injected clock, re-armed until that clock reaches its time. */
+    private final class ClockTimer implements Scheduler.Task {
+        private final Instant when;
+        private final Runnable task;
+        /** Guarded by this; the scheduler's task now waiting, replaced at each re-arm. */
+        private Scheduler.Task current;
+        /** Guarded by this. */
+        private boolean cancelled;
+
+        ClockTimer(Instant when, Runnable task) {
+            this.when = when;
+            this.task = task;
+        }
+
+        void arm() {
+            Scheduler.Task next = scheduler.schedule(Duration.between(clock.instant(), when), () -> {
+                if (clock.instant().isBefore(when)) {
+                    arm();
+                } else {
+                    task.run();
+                }
+            });
+            synchronized (this) {
+                if (cancelled) {
+                    next.cancel();
+                } else {
+                    current = next;
+                }
             }
-        });
+        }
+
+        @Override
+        public synchronized void cancel() {
+            cancelled = true;
+            if (current != null) {
+                current.cancel();
+            }
+        }
     }
 
     private void end(Session session, CloseReason reason) {

@@ -197,6 +197,22 @@ class GateTranscriptTest {
     }
 
     @Test
+    @DisplayName("§13.3: a timer that fired before the server's clock reached its time waits on, and a refresh still cancels it")
+    void rearmedTimerCancelled() {
+        GateHarness g = gate("--token-ttl", "10m", "--expiry-warning", "1m");
+        GateHarness.Peer peer = g.open().authenticated("alice");
+        // The scheduler's time runs ahead of the server's clock: the warning fires early and waits on.
+        g.scheduler.fireNext();
+        assertEquals(0, peer.unread());
+        assertEquals(1, g.scheduler.pending().size(), "the warning re-armed");
+        peer.send("{\"type\":\"refresh\",\"token\":\"" + g.token("alice") + "\"}");
+        assertEquals("refreshed", peer.next().path("type").asText());
+        assertEquals(1, g.scheduler.pending().size(), "the old warning is gone, the new one waits: " + g.scheduler.pending());
+        g.scheduler.advance(Duration.ofMinutes(2));
+        assertEquals(0, peer.unread(), "no warning for the old token");
+    }
+
+    @Test
     @DisplayName("§13.4, §13.5: a revocation and a user gone from the users file end live sessions (CREDENTIAL_ENDED)")
     void credentialEnds() throws Exception {
         GateHarness g = gate();
