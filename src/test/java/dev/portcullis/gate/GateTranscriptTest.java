@@ -242,6 +242,21 @@ class GateTranscriptTest {
     }
 
     @Test
+    @DisplayName("§12.2: a block leaves a connection still authenticating open; its auth then closes with 1008 User blocked")
+    void blockWhileAuthenticating() {
+        GateHarness g = gate();
+        GateHarness.Peer waiting = g.open();
+        g.abuse.block("alice", g.clock.instant().plusSeconds(600), "test", "root").join();
+        assertNull(waiting.connection.closedWith(), "not closed by the block: nobody is known yet");
+        waiting.auth(g.token("alice"));
+        assertClosed(waiting, "1008 User blocked");
+        assertEquals(0, waiting.unread(), "no auth_ok");
+        g.abuse.unblock("alice", "root").join();
+        GateHarness.Peer after = g.open().authenticated("alice");
+        assertEquals(ConnectionState.AUTHENTICATED, after.session.state());
+    }
+
+    @Test
     @DisplayName("§11.3: a message that does not fit closes a slow consumer with 1008 Slow consumer, and it is handled no more")
     void slowConsumer() {
         GateHarness g = gate();
