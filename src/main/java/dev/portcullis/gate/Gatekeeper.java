@@ -114,18 +114,19 @@ public final class Gatekeeper {
     }
 
     /**
-     * The socket closed, whoever started it. The state says who did: a connection the server closed had
-     * left AWAITING_AUTH and AUTHENTICATED by then. The library's own flag says "remote" also when the
-     * client's echo of the server's close frame arrives before the server has finished writing it.
+     * The socket closed, whoever started it. A close the server started is recorded with the code and reason
+     * it sent, whatever the socket reports at the end (protocol.md §6).
      */
     public void closed(Session session, int code, String reason, boolean byRemote) {
         String user = session.user();
-        ConnectionState before = session.state();
-        boolean byServer = (before != ConnectionState.AWAITING_AUTH && !before.servesUser()) || !byRemote;
+        Session.ServerClose started = session.serverClose();
         session.disconnected();
         abuse.closed(session);
         rooms.disconnect(session);
-        audit.wsClose(session.id(), user, session.connection().remoteAddress(), code, reason, byServer ? "server" : "client");
+        int closeCode = started == null ? code : started.code();
+        metrics.closed(closeCode);
+        audit.wsClose(session.id(), user, session.connection().remoteAddress(), closeCode,
+                started == null ? reason : started.reason(), started != null || !byRemote ? "server" : "client");
     }
 
     /**

@@ -43,6 +43,20 @@ public final class Session {
      */
     public static final long INBOX_BYTES = 1024 * 1024;
 
+    /** The close code of a peer dropped without a closing handshake (RFC 6455 §7.1.5). */
+    private static final int ABNORMAL_CLOSE = 1006;
+
+    /**
+     * The close the server started: the code and reason it sent, or 1006 and why for a peer it dropped.
+     * This, not what the socket reports at the end, is the connection's close: the library reports the
+     * client's echo instead when that is read before the server has finished writing its own.
+     */
+    public record ServerClose(int code, String reason) {
+    }
+
+    /** Guarded by this; null until the server starts a close. */
+    private ServerClose serverClose;
+
     /** What {@link #reserveRoom} did. */
     public enum RoomReservation { ADDED, ALREADY_MEMBER, LIMIT_REACHED, NOT_AUTHENTICATED }
 
@@ -126,7 +140,7 @@ public final class Session {
      * connection was already on its way out.
      */
     public boolean close(ConnectionState.Event cause, CloseReason reason, Runnable record) {
-        if (cause == ConnectionState.Event.DISCONNECTED || !move(cause)) {
+        if (cause == ConnectionState.Event.DISCONNECTED || !startClose(cause, reason.code(), reason.reason())) {
             return false;
         }
         record.run();
@@ -141,16 +155,32 @@ public final class Session {
 
     /** Like {@link #close}, but drops the TCP connection at once, without a closing handshake: the peer is gone. */
     public boolean abort(String why) {
-        if (!move(ConnectionState.Event.SERVER_CLOSE)) {
+        if (!startClose(ConnectionState.Event.SERVER_CLOSE, ABNORMAL_CLOSE, why)) {
             return false;
         }
         connection.abort(why);
         return true;
     }
 
-    /** The transport started a close of its own (a frame it refused, shutdown): the state follows at once. */
-    public void closedByTransport() {
-        move(ConnectionState.Event.SERVER_CLOSE);
+    /**
+     * The transport started a close of its own with {@code code} and {@code reason} (a frame it refused,
+     * shutdown): the state follows at once. A close the session started itself is not overwritten.
+     */
+    public void closedByTransport(int code, String reason) {
+        startClose(ConnectionState.Event.SERVER_CLOSE, code, reason);
+    }
+
+    /** The close the server started on this connection, or null if it started none. */
+    public synchronized ServerClose serverClose() {
+        return serverClose;
+    }
+
+    private synchronized boolean startClose(ConnectionState.Event cause, int code, String reason) {
+        if (!move(cause)) {
+            return false;
+        }
+        serverClose = new ServerClose(code, reason);
+        return true;
     }
 
     /** The socket closed, whoever started it. */

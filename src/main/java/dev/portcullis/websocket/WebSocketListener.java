@@ -201,7 +201,7 @@ public final class WebSocketListener extends WebSocketServer {
         // The library's own closes (1002, 1007, 1009, shutdown's 1001) move the state too; ours moved it already.
         Session session = socket.getAttachment();
         if (session != null) {
-            session.closedByTransport();
+            session.closedByTransport(code, reason);
         }
         scheduler.schedule(() -> {
             if (!socket.isClosed()) {
@@ -262,7 +262,6 @@ public final class WebSocketListener extends WebSocketServer {
         ((CountingSocketFactory.CountingSocket) socket).handshakeDone();
         Session session = socket.getAttachment();
         if (session != null) {
-            metrics.closed(code);
             guarded(socket, () -> gatekeeper.closed(session, code, reason, remote));
         }
     }

@@ -291,9 +291,10 @@ class GateTranscriptTest {
         peer.closed(1000, "bye", true);
         assertEquals(ConnectionState.CLOSED, peer.session.state());
         assertNull(peer.connection.closedWith(), "the server started no close");
-        // The library reports "remote" when the client's echo of the server's close frame arrives first.
+        // The library reports the client's reply, as remote, when it is read before the server's own close
+        // frame is fully written; the server's close is what the audit log records.
         GateHarness.Peer refused = g.open().auth("forged");
-        refused.closed(1008, "Invalid token", true);
+        refused.closed(1000, "bye", true);
         List<String> by = g.audit().stream().filter(e -> e.path("event").asText().equals("ws_close"))
                 .map(e -> e.path("code").asInt() + " " + e.path("by").asText()).toList();
         assertEquals(List.of("1000 client", "1008 server"), by);
@@ -336,7 +337,7 @@ class GateTranscriptTest {
 
         // Shutdown and the library's 1002, 1007, 1009: the library closes, the state follows at once.
         GateHarness.Peer shutdown = g.open().authenticated("bob");
-        shutdown.session.closedByTransport();
+        shutdown.session.closedByTransport(1001, "Server shutting down");
         shutdown.send("{\"type\":\"join\",\"room\":\"r\"}");
         assertEquals(0, shutdown.unread(), "nothing handled once the transport closes");
         assertEquals(ConnectionState.CLOSED, shutdown.session.state());

@@ -285,7 +285,7 @@ class GateTest {
         JsonNode failed = events.stream().filter(e -> e.get("event").asText().equals("auth_failed")).findFirst().orElseThrow();
         assertEquals("Invalid token", failed.get("reason").asText());
         assertTrue(events.stream().anyMatch(e -> e.get("event").asText().equals("ws_close")
-                && e.get("code").asInt() == 1008 && e.get("by").asText().equals("server")));
+                && e.get("code").asInt() == 1008 && e.get("by").asText().equals("server")), events.toString());
     }
 
     @Test

@@ -71,7 +71,7 @@ class SessionTest {
         assertEquals(ConnectionState.CLOSED, session.state());
 
         Session other = new Session("c2", new RecordingConnection());
-        other.closedByTransport();
+        other.closedByTransport(1001, "Server shutting down");
         assertEquals(ConnectionState.CLOSED, other.state());
         other.disconnected();
         assertEquals(ConnectionState.CLOSED, other.state());
