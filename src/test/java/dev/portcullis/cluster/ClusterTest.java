@@ -5,13 +5,17 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.portcullis.session.Session;
+import dev.portcullis.testing.RawClient;
 import dev.portcullis.testing.RecordingClient;
 import dev.portcullis.testing.RedisServer;
 import dev.portcullis.testing.Servers;
 import dev.portcullis.testing.Slowdown;
 import dev.portcullis.testing.TestServer;
+import java.io.ByteArrayOutputStream;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -293,7 +297,9 @@ class ClusterTest {
             + " never answered out of order")
     void stalledRedisClosesAPilingConnection() {
         TestServer a = instance();
-        RecordingClient alice = member(a, "alice", "r");
+        RawClient alice = servers.track(a.rawAuthenticated("alice", 0));
+        alice.sendText("{\"type\":\"join\",\"room\":\"r\"}");
+        assertTrue(alice.readText().contains("\"joined\""));
         // CLIENT PAUSE holds every other client's commands: they wait, nothing fails at once.
         try (Jedis jedis = new Jedis("127.0.0.1", redis.port())) {
             jedis.clientPause(3000, ClientPauseMode.ALL);
@@ -306,15 +312,25 @@ class ClusterTest {
                 return true; // no answer within 50 ms: the server is asleep
             }
         });
-        // The server closes while the messages still come: once its close has arrived the JDK client answers
-        // it and refuses further writes ("Output closed"), so the first refused write ends the pile.
-        int sent = 0;
-        while (sent < 300 && alice.sendUnlessClosed(
-                "{\"type\":\"message\",\"room\":\"r\",\"id\":\"m" + sent + "\",\"payload\":" + sent + "}")) {
-            sent++;
+        // The first message waits for Redis to order it, the others behind it. The pile (12 KiB) goes in one
+        // write, small enough for the server to read at once: a server that closes with bytes unread makes its
+        // kernel reset the connection, and the reset can destroy the close frame before the client reads it.
+        ByteArrayOutputStream pile = new ByteArrayOutputStream();
+        for (int i = 0; i < Session.INBOX_CAPACITY + 4; i++) {
+            pile.writeBytes(RawClient.frame(RawClient.TEXT, true, "{\"type\":\"message\",\"room\":\"r\",\"payload\":0}"
+                    .getBytes(StandardCharsets.US_ASCII), true));
         }
-        RecordingClient.Closed closed = alice.awaitClose();
-        assertEquals(new RecordingClient.Closed(1011, "Try again later"), closed, "after " + sent + " messages");
+        alice.writeRaw(pile.toByteArray());
+        List<String> answered = new ArrayList<>();
+        RawClient.Frame frame;
+        while ((frame = alice.readFrame()).opcode() != RawClient.CLOSE) {
+            if (frame.opcode() == RawClient.TEXT) {
+                answered.add(frame.text());
+            }
+        }
+        assertEquals(1011, frame.closeCode());
+        assertEquals("Try again later", frame.closeReason());
+        assertEquals(List.of(), answered, "nothing is answered ahead of the messages still waiting");
     }
 
     /** POST with a bearer token, and {@code body} as JSON (none when null). */
